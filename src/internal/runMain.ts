@@ -1,0 +1,66 @@
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import type * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import type * as Threading from "../Threading.js"
+import type * as options_ from "./options.js"
+import * as internal from "./threading.js"
+
+/** Exit codes of a process ended by a signal: 128 + the signal's number. */
+const signalCodes = { SIGINT: 130, SIGTERM: 143 } as const
+
+type Signal = keyof typeof signalCodes
+
+/**
+ * `Threading.runMain`: `main` under `NodeRuntime.runMain`, with the signal
+ * handling and teardown Python users expect (see `Threading.runMain`).
+ *
+ * @internal
+ */
+export const runMain = <A, E>(
+  program: Effect.Effect<A, E, Threading.Threading>,
+  options?: options_.Options
+): void => {
+  let instance: internal.ThreadingImpl | undefined
+  let signalCode: number | undefined
+  let signals = 0
+
+  // NodeRuntime.runMain interrupts the root fiber on the first signal and then
+  // stops listening; this listener tells the signals apart and handles the
+  // ones that follow.
+  const onSignal = (signal: Signal) => {
+    signals++
+    signalCode ??= signalCodes[signal]
+    if (signals >= 3) {
+      process.exit(signalCode)
+    }
+    if (instance === undefined) return
+    if (signals === 1 && instance.mainThread.status === "started") {
+      // The main program is running: interrupt it; shutdown follows.
+      instance.mainThread.fiber!.unsafeInterruptAsFork(FiberId.none)
+    } else {
+      // Shutdown has begun, or this is the second signal: stop waiting for
+      // the non-daemon threads; step (c) interrupts them with the daemons.
+      Deferred.unsafeDone(instance.skipJoin, Exit.void)
+    }
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+
+  NodeRuntime.runMain(
+    internal.mainWith(program, options, (started) => {
+      instance = started
+    }),
+    {
+      disableErrorReporting: true,
+      teardown: (exit) => {
+        if (Exit.isFailure(exit) && (signalCode === undefined || !Cause.isInterruptedOnly(exit.cause))) {
+          process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
+        }
+        process.exit(signalCode ?? (Exit.isSuccess(exit) ? 0 : 1))
+      }
+    }
+  )
+}

@@ -1,0 +1,547 @@
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
+import * as FiberSet from "effect/FiberSet"
+import { dual, identity } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
+import * as HashMap from "effect/HashMap"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import { pipeArguments } from "effect/Pipeable"
+import * as Ref from "effect/Ref"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
+import type * as Thread from "../Thread.js"
+import type * as Threading from "../Threading.js"
+import * as errors from "./errors.js"
+import * as options_ from "./options.js"
+
+// -----------------------------------------------------------------------------
+// Type ids
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const ThreadTypeId: Thread.TypeId = Symbol.for("effect-threading/Thread") as Thread.TypeId
+
+/** @internal */
+export const ThreadingTypeId: Threading.TypeId = Symbol.for("effect-threading/Threading") as Threading.TypeId
+
+const variance = { _A: identity, _E: identity }
+
+// -----------------------------------------------------------------------------
+// State
+// -----------------------------------------------------------------------------
+
+/**
+ * Where an instance is in its life. Threads may be started until `"stopping"`,
+ * the step in which the daemons are interrupted (Python's "interpreter
+ * shutdown").
+ *
+ * @internal
+ */
+export type Phase = "running" | "joining" | "atexit" | "stopping" | "done"
+
+/**
+ * The thread that the calling fiber belongs to. Fibers forked inside a thread
+ * inherit it, which is what makes `Thread.current` work for them too.
+ *
+ * @internal
+ */
+export const currentThread: FiberRef.FiberRef<ThreadImpl<unknown, unknown> | undefined> = globalValue(
+  Symbol.for("effect-threading/currentThread"),
+  () => FiberRef.unsafeMake<ThreadImpl<unknown, unknown> | undefined>(undefined)
+)
+
+/** @internal */
+export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
+  readonly [ThreadTypeId] = variance as Thread.Thread.Variance<A, E>
+  /** Set, once, by `start`; a thread is alive while its fiber has no exit. */
+  fiber: Fiber.RuntimeFiber<A, E> | undefined = undefined
+  constructor(
+    readonly instance: ThreadingImpl,
+    readonly name: string,
+    public daemon: boolean,
+    readonly target: Effect.Effect<A, E, any>,
+    readonly context: Context.Context<never>
+  ) {}
+  get ident(): number | undefined {
+    return this.fiber === undefined ? undefined : this.fiber.id().id
+  }
+  get status(): "initial" | "started" | "stopped" {
+    return this.fiber === undefined ? "initial" : this.fiber.unsafePoll() === null ? "started" : "stopped"
+  }
+  toString(): string {
+    const ident = this.ident
+    return `<Thread(${this.name}, ${this.status}${this.daemon ? " daemon" : ""}${
+      ident === undefined ? "" : ` ${ident}`
+    })>`
+  }
+  toJSON(): unknown {
+    return { _id: "Thread", name: this.name, daemon: this.daemon, ident: this.ident, status: this.status }
+  }
+  [Inspectable.NodeInspectSymbol](): unknown {
+    return this.toString()
+  }
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/**
+ * One "interpreter": a registry of threads, a main thread and a shutdown
+ * sequence. Non-daemon and daemon threads live in two `FiberSet`s owned by
+ * the instance's registry scope; a finished thread leaves its set.
+ *
+ * @internal
+ */
+export class ThreadingImpl implements Threading.Threading {
+  readonly [ThreadingTypeId]: Threading.TypeId = ThreadingTypeId
+  phase: Phase = "running"
+  /** For the default names `Thread-N`. */
+  counter = 0
+  mainThread!: ThreadImpl<unknown, unknown>
+  constructor(
+    readonly options: options_.Resolved,
+    readonly registry: Scope.CloseableScope,
+    readonly nonDaemons: FiberSet.FiberSet<unknown, unknown>,
+    readonly daemons: FiberSet.FiberSet<unknown, unknown>,
+    readonly hooks: Ref.Ref<ReadonlyArray<Effect.Effect<unknown, unknown>>>,
+    /** Completed by a signal (see `runMain`) to cut step (a) short. */
+    readonly skipJoin: Deferred.Deferred<void>
+  ) {}
+  toString(): string {
+    return `Threading(${this.phase}, ${this.activeCount()} active)`
+  }
+  activeCount(): number {
+    return (this.mainThread?.status === "started" ? 1 : 0) + size(this.nonDaemons) + size(this.daemons)
+  }
+}
+
+const size = (set: FiberSet.FiberSet<unknown, unknown>): number => {
+  let n = 0
+  for (const _ of set) n++
+  return n
+}
+
+/** @internal */
+export const tag: Context.Tag<Threading.Threading, Threading.Threading> = Context.GenericTag<Threading.Threading>(
+  "effect-threading/Threading"
+)
+
+/** @internal */
+export const isThread = (u: unknown): u is Thread.Thread<unknown, unknown> =>
+  typeof u === "object" && u !== null && ThreadTypeId in u
+
+const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> =>
+  Effect.gen(function*() {
+    const registry = yield* Scope.make(ExecutionStrategy.parallel)
+    const nonDaemons = yield* Scope.extend(FiberSet.make(), registry)
+    const daemons = yield* Scope.extend(FiberSet.make(), registry)
+    const hooks = yield* Ref.make<ReadonlyArray<Effect.Effect<unknown, unknown>>>([])
+    const skipJoin = yield* Deferred.make<void>()
+    return new ThreadingImpl(options, registry, nonDaemons, daemons, hooks, skipJoin)
+  })
+
+/** The thread of a fiber, as seen by `instance`: outside its threads, the main thread. */
+const currentOf = (
+  instance: ThreadingImpl,
+  thread: ThreadImpl<unknown, unknown> | undefined
+): ThreadImpl<unknown, unknown> => thread !== undefined && thread.instance === instance ? thread : instance.mainThread
+
+// -----------------------------------------------------------------------------
+// Reporting
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Console.error(`Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`)
+
+const reportThreadFailure = (thread: ThreadImpl<unknown, unknown>, cause: Cause.Cause<unknown>) =>
+  (thread.instance.options.excepthook ?? defaultExcepthook)(thread, cause).pipe(
+    Effect.catchAllCause((hookCause) =>
+      Console.error(
+        `Exception in threading.excepthook:\n${Cause.pretty(hookCause)}\n` +
+          `Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`
+      )
+    )
+  )
+
+const warn = (message: string) => Console.error(`Warning: ${message}`)
+
+const names = (fibers: Iterable<Fiber.RuntimeFiber<unknown, unknown>>): string =>
+  Array.from(fibers, (fiber) => fiber.getFiberRef(currentThread)?.name ?? `fiber #${fiber.id().id}`).join(", ")
+
+// -----------------------------------------------------------------------------
+// Threads
+// -----------------------------------------------------------------------------
+
+/**
+ * Forks the fiber of a thread, synchronously, so that checking, forking and
+ * registering happen in one step that no other fiber can observe half-done.
+ * The fiber is a root fiber (like `Effect.forkDaemon`) with the caller's
+ * fiber refs, the thread's captured context, and `currentThread` set.
+ */
+const forkThread = <A, E>(
+  parent: Fiber.RuntimeFiber<unknown, unknown>,
+  thread: ThreadImpl<A, E>,
+  body: Effect.Effect<A, E, any>
+): Fiber.RuntimeFiber<A, E> => {
+  const runtime = Runtime.make({
+    context: thread.context,
+    runtimeFlags: Runtime.defaultRuntimeFlags,
+    fiberRefs: parent.getFiberRefs()
+  })
+  const fiber = Runtime.runFork(runtime)(body as Effect.Effect<A, E>, {
+    updateRefs: (refs, fiberId) =>
+      FiberRefs.updateManyAs(refs, {
+        forkAs: fiberId,
+        entries: [
+          [currentThread, [[fiberId, thread]]],
+          [
+            FiberRef.currentLogAnnotations,
+            [[fiberId, HashMap.set(FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations), "thread", thread.name)]]
+          ]
+        ]
+      })
+  })
+  thread.fiber = fiber
+  return fiber
+}
+
+const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
+  Effect.tapErrorCause(
+    thread.target,
+    (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
+  )
+
+/** @internal */
+export const make = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
+  Effect.withFiberRuntime((fiber) => {
+    const context = fiber.currentContext
+    const instance = Context.unsafeGet(context, tag) as ThreadingImpl
+    const name = options?.name ?? `Thread-${++instance.counter}`
+    const daemon = options?.daemon ?? currentOf(instance, fiber.getFiberRef(currentThread)).daemon
+    return Effect.succeed(new ThreadImpl(instance, name, daemon, target, context))
+  })
+
+/** @internal */
+export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
+  Effect.withFiberRuntime((parent) => {
+    const thread = self as ThreadImpl<A, E>
+    if (thread.fiber !== undefined) {
+      return Effect.fail(errors.make(errors.messages.startedTwice))
+    }
+    const instance = thread.instance
+    if (instance.phase === "stopping" || instance.phase === "done") {
+      return Effect.fail(errors.make(errors.messages.atShutdown))
+    }
+    const fiber = forkThread(parent, thread, threadBody(thread))
+    FiberSet.unsafeAdd(thread.daemon ? instance.daemons : instance.nonDaemons, fiber)
+    return Effect.void
+  })
+
+/** @internal */
+export const spawn = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  Effect.flatMap(make(target, options), (thread) => Effect.as(start(thread), thread))
+
+/** @internal */
+export const setDaemon = dual<
+  (daemon: boolean) => <A, E>(self: Thread.Thread<A, E>) => Effect.Effect<void, errors.ThreadError>,
+  <A, E>(self: Thread.Thread<A, E>, daemon: boolean) => Effect.Effect<void, errors.ThreadError>
+>(2, (self, daemon) =>
+  Effect.suspend(() => {
+    const thread = self as ThreadImpl<unknown, unknown>
+    if (thread.fiber !== undefined) {
+      return Effect.fail(errors.make(errors.messages.daemonOfActive))
+    }
+    thread.daemon = daemon
+    return Effect.void
+  }))
+
+/** The checks Python's `join` makes, then the thread's fiber. */
+const joinable = <A, E>(
+  self: Thread.Thread<A, E>,
+  f: (fiber: Fiber.RuntimeFiber<A, E>) => Effect.Effect<any, any>
+) =>
+  Effect.withFiberRuntime<any, any>((caller) => {
+    const thread = self as ThreadImpl<A, E>
+    if (thread.fiber === undefined) {
+      return Effect.fail(errors.make(errors.messages.joinBeforeStart))
+    }
+    if (currentOf(thread.instance, caller.getFiberRef(currentThread)) === thread) {
+      return Effect.fail(errors.make(errors.messages.joinCurrent))
+    }
+    return f(thread.fiber)
+  })
+
+/** @internal */
+export const join = <A, E>(
+  self: Thread.Thread<A, E>,
+  options?: Thread.JoinOptions
+): Effect.Effect<void, errors.ThreadError> => {
+  if (options?.timeout === undefined) {
+    return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+  }
+  const timeout = decodeJoinTimeout(options.timeout)
+  if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
+  return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+}
+
+/** Python clamps a negative join timeout to zero; anything not a duration is refused. */
+const decodeJoinTimeout = (input: Duration.DurationInput): Duration.Duration | errors.ThreadError =>
+  options_.decodeDuration("timeout", typeof input === "number" && input < 0 ? 0 : input, true)
+
+/** @internal */
+export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
+  joinable(self, Fiber.await)
+
+/** @internal */
+export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
+  Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+
+/** @internal */
+export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const fiber = (self as ThreadImpl<A, E>).fiber
+    return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
+  })
+
+/** @internal */
+export const current: Effect.Effect<Thread.Thread, never, Threading.Threading> = Effect.withFiberRuntime((fiber) =>
+  Effect.succeed(
+    currentOf(Context.unsafeGet(fiber.currentContext, tag) as ThreadingImpl, fiber.getFiberRef(currentThread))
+  )
+)
+
+/** @internal */
+export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Effect.uninterruptible
+
+// -----------------------------------------------------------------------------
+// Registry queries
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threading.Threading> = Effect.map(
+  tag,
+  (self) => {
+    const instance = self as ThreadingImpl
+    const threads: Array<ThreadImpl<unknown, unknown>> = []
+    for (const set of [instance.nonDaemons, instance.daemons]) {
+      for (const fiber of set) {
+        const thread = fiber.getFiberRef(currentThread)
+        if (thread !== undefined) threads.push(thread)
+      }
+    }
+    threads.sort((a, b) => a.ident! - b.ident!)
+    return instance.mainThread.status === "started" ? [instance.mainThread, ...threads] : threads
+  }
+)
+
+/** @internal */
+export const activeCount: Effect.Effect<number, never, Threading.Threading> = Effect.map(
+  tag,
+  (self) => (self as ThreadingImpl).activeCount()
+)
+
+/** @internal */
+export const mainThread: Effect.Effect<Thread.Thread, never, Threading.Threading> = Effect.map(
+  tag,
+  (self) => (self as ThreadingImpl).mainThread
+)
+
+/** @internal */
+export const atExit = <X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<void, never, Threading.Threading | R> =>
+  Effect.contextWithEffect((context: Context.Context<Threading.Threading | R>) =>
+    Ref.update(
+      (Context.get(context, tag) as ThreadingImpl).hooks,
+      (hooks) => [...hooks, Effect.provide(effect, context)]
+    )
+  )
+
+// -----------------------------------------------------------------------------
+// Shutdown
+// -----------------------------------------------------------------------------
+
+/**
+ * The shutdown sequence, run when the main program has ended (by success,
+ * failure or interruption). The steps are named as in the README.
+ *
+ * @internal
+ */
+export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    yield* joinNonDaemonThreads(self) // (a)
+    yield* runAtExitHooks(self) // (b)
+    yield* interruptDaemonThreads(self) // (c)
+    self.phase = "done" // (d)
+  })
+
+/**
+ * (a) Join every non-daemon thread, including those started while waiting;
+ * at most `shutdownTimeout`, and no longer once a signal asks to skip it.
+ */
+const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    self.phase = "joining"
+    const all = Effect.as(FiberSet.awaitEmpty(self.nonDaemons), "joined" as const)
+    const timeout = self.options.shutdownTimeout
+    const bounded = timeout === undefined ? all : Effect.timeoutTo(all, {
+      duration: timeout,
+      onSuccess: identity,
+      onTimeout: () => "timeout" as const
+    })
+    return Effect.raceFirst(bounded, Effect.as(Deferred.await(self.skipJoin), "skipped" as const)).pipe(
+      Effect.flatMap((outcome) => {
+        if (outcome === "joined" || size(self.nonDaemons) === 0) return Effect.void
+        const why = outcome === "timeout"
+          ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed`
+          : "signal received while waiting for non-daemon threads"
+        return warn(`${why}; interrupting non-daemon threads still running: ${names(self.nonDaemons)}`)
+      })
+    )
+  })
+
+/** (b) Run the `atExit` hooks, last registered first; a failing hook is reported and the others still run. */
+const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
+  const next = Ref.modify(
+    self.hooks,
+    (hooks) => [hooks[hooks.length - 1], hooks.slice(0, -1)] as const
+  )
+  const loop: Effect.Effect<void> = Effect.flatMap(next, (hook) =>
+    hook === undefined ? Effect.void : hook.pipe(
+      Effect.catchAllCause((cause) => Console.error(`Exception ignored in atExit hook:\n${Cause.pretty(cause)}`)),
+      Effect.zipRight(loop)
+    ))
+  return Effect.suspend(() => {
+    self.phase = "atexit"
+    return loop
+  })
+}
+
+/**
+ * (c) Interrupt every daemon thread (and any non-daemon still running after
+ * (a) was cut short), so their finalizers run; wait at most `daemonGrace`.
+ * From here on, starting a thread fails.
+ */
+const interruptDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    self.phase = "stopping"
+    const threads = [...self.daemons, ...self.nonDaemons]
+    const grace = self.options.daemonGrace
+    const finished = yield* Fiber.interruptAll(threads).pipe(
+      Effect.timeoutTo({ duration: grace, onSuccess: () => true, onTimeout: () => false })
+    )
+    if (!finished) {
+      const stuck = threads.filter((fiber) => fiber.unsafePoll() === null)
+      yield* warn(`daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`)
+    }
+    // Release the registry without waiting on threads that would not stop.
+    yield* Effect.forkDaemon(Scope.close(self.registry, Exit.void))
+  })
+
+/**
+ * Runs `shutdown` in its own interruptible fiber and waits for it: called
+ * from finalizers, which are uninterruptible, where a timeout could never
+ * interrupt its losing side.
+ */
+const runShutdown = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.withFiberRuntime((parent) => {
+    const fiber = Runtime.runFork(
+      Runtime.make({
+        context: parent.currentContext,
+        runtimeFlags: Runtime.defaultRuntimeFlags,
+        fiberRefs: parent.getFiberRefs()
+      })
+    )(shutdown(self), {
+      updateRefs: (refs, fiberId) =>
+        FiberRefs.updateAs(refs, { fiberId, fiberRef: currentThread, value: self.mainThread })
+    })
+    return Effect.asVoid(Fiber.await(fiber))
+  })
+
+// -----------------------------------------------------------------------------
+// Entry points
+// -----------------------------------------------------------------------------
+
+const validated = <A, E, R>(
+  options: options_.Options | undefined,
+  f: (options: options_.Resolved) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const resolved = options_.resolve(options)
+    return resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved)
+  })
+
+/**
+ * `main`, with a callback that sees the instance once the main thread has
+ * started (used by `runMain` to route signals).
+ *
+ * @internal
+ */
+export const mainWith = <A, E, R>(
+  program: Effect.Effect<A, E, R>,
+  options: options_.Options | undefined,
+  onStart: (instance: ThreadingImpl) => void
+): Effect.Effect<A, E, Exclude<R, Threading.Threading>> =>
+  validated(options, (resolved) =>
+    Effect.acquireUseRelease(
+      makeInstance(resolved),
+      (instance) =>
+        Effect.withFiberRuntime<A, E, Exclude<R, Threading.Threading>>((parent) => {
+          const context = Context.add(parent.currentContext, tag, instance)
+          const thread = new ThreadImpl(instance, "MainThread", false, program, context)
+          instance.mainThread = thread as ThreadImpl<unknown, unknown>
+          const fiber = forkThread(parent, thread, program)
+          onStart(instance)
+          return Effect.flatMap(Fiber.await(fiber), identity).pipe(
+            Effect.onInterrupt(() => Fiber.interrupt(fiber))
+          )
+        }),
+      runShutdown
+    ))
+
+/** @internal */
+export const main = <A, E, R>(
+  program: Effect.Effect<A, E, R>,
+  options?: options_.Options
+): Effect.Effect<A, E, Exclude<R, Threading.Threading>> => mainWith(program, options, () => {})
+
+/** @internal */
+export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
+  Layer.scoped(
+    tag,
+    validated(options, (resolved) =>
+      Effect.gen(function*() {
+        const mainEnded = yield* Deferred.make<void>()
+        const instance = yield* Effect.acquireRelease(
+          makeInstance(resolved),
+          (instance) =>
+            Deferred.succeed(mainEnded, undefined).pipe(
+              Effect.zipRight(Fiber.await(instance.mainThread.fiber!)),
+              Effect.zipRight(runShutdown(instance))
+            )
+        )
+        yield* Effect.withFiberRuntime<void>((parent) => {
+          const thread = new ThreadImpl(instance, "MainThread", false, Deferred.await(mainEnded), parent.currentContext)
+          instance.mainThread = thread
+          forkThread(parent, thread, thread.target)
+          return Effect.void
+        })
+        yield* Effect.annotateLogsScoped({ thread: "MainThread" })
+        return instance
+      }))
+  )
