@@ -164,7 +164,13 @@ const currentOf = (
 export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   Console.error(`Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`)
 
-const reportThreadFailure = (thread: ThreadImpl<unknown, unknown>, cause: Cause.Cause<unknown>) =>
+/**
+ * Reports a thread's failure through its instance's excepthook; a failing
+ * hook is itself reported, never lost.
+ *
+ * @internal
+ */
+export const reportThreadFailure = (thread: ThreadImpl<unknown, unknown>, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   (thread.instance.options.excepthook ?? defaultExcepthook)(thread, cause).pipe(
     Effect.catchAllCause((hookCause) =>
       Console.error(
