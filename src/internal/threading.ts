@@ -206,6 +206,7 @@ const forkThread = <A, E>(
     fiberRefs: parent.getFiberRefs()
   })
   const fiber = Runtime.runFork(runtime)(body as Effect.Effect<A, E>, {
+    immediate: false,
     updateRefs: (refs, fiberId) =>
       FiberRefs.updateManyAs(refs, {
         forkAs: fiberId,
@@ -473,6 +474,7 @@ const runShutdown = (self: ThreadingImpl): Effect.Effect<void> =>
         fiberRefs: parent.getFiberRefs()
       })
     )(shutdown(self), {
+      immediate: false,
       updateRefs: (refs, fiberId) =>
         FiberRefs.updateAs(refs, { fiberId, fiberRef: currentThread, value: self.mainThread })
     })
