@@ -299,3 +299,268 @@ export const current: Effect.Effect<Thread, never, Threading> = internal.current
  * @category combinators
  */
 export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = internal.critical
+
+// -----------------------------------------------------------------------------
+// Background toolkit (issue 5): the seed's uses of daemon threads as pieces.
+// These imports belong with the ones above; they are kept here so that this
+// section only appends to the file.
+// -----------------------------------------------------------------------------
+
+import type * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
+import * as toolkit from "./internal/toolkit.js"
+
+/**
+ * Options of `daemon` and `nonDaemon`: those of `spawn` without the flag,
+ * which the shorthand sets.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ShorthandOptions {
+  /** Default: `Thread-N`. */
+  readonly name?: string | undefined
+}
+
+/**
+ * Starts a daemon thread: `spawn(effect, { daemon: true })`. Use it for
+ * background work that must never hold the program open — logging,
+ * monitoring, maintenance. It is interrupted (its finalizers run) when the
+ * program ends.
+ *
+ * Python: `threading.Thread(target=f, daemon=True).start()`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Schedule } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.daemon(
+ *     Console.log("heartbeat").pipe(Effect.repeat(Schedule.spaced("1 second"))),
+ *     { name: "heartbeat" }
+ *   )
+ *   yield* Effect.sleep("3 seconds")
+ * })
+ *
+ * Threading.runMain(program) // exits after 3 seconds
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const daemon: <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: ShorthandOptions
+) => Effect.Effect<Thread<A, E>, ThreadError, Threading | R> = toolkit.daemon
+
+/**
+ * Starts a non-daemon thread: `spawn(effect, { daemon: false })`, whatever
+ * the creating thread's flag. The program does not end before it has
+ * finished. Use it for work that must complete — a daemon can hand such work
+ * off with it.
+ *
+ * Python: `threading.Thread(target=f, daemon=False).start()`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Thread.nonDaemon(
+ *   Effect.sleep("2 seconds").pipe(Effect.zipRight(Console.log("report sent")))
+ * )
+ *
+ * Threading.runMain(program) // prints "report sent", then exits
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const nonDaemon: <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: ShorthandOptions
+) => Effect.Effect<Thread<A, E>, ThreadError, Threading | R> = toolkit.nonDaemon
+
+/**
+ * Options of `periodic`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PeriodicOptions extends MakeOptions {
+  /** Default: `true` — a periodic thread is a daemon unless told otherwise. */
+  readonly daemon?: boolean | undefined
+  /**
+   * Default: `false` — a failed (or dead) run is reported through the
+   * excepthook and the next run goes ahead as scheduled. With `true`, the
+   * first failure ends the thread (and is reported once, as any thread's).
+   */
+  readonly stopOnError?: boolean | undefined
+  /**
+   * Default: `true` — the first run starts at once and the schedule spaces
+   * the following ones (`Effect.repeat`). With `false`, the schedule's first
+   * delay comes first (`Effect.schedule`): what a cron job wants.
+   */
+  readonly immediate?: boolean | undefined
+}
+
+/**
+ * Starts a thread — a daemon by default — that runs `effect` over and over on
+ * an Effect `Schedule`: `Schedule.spaced` (a pause between runs),
+ * `Schedule.fixed` (a steady rate), `Schedule.cron`, or any composition. The
+ * schedule sees time and counts only (its input is `unknown`); when it ends,
+ * the thread ends with its output.
+ *
+ * A failure of one run goes to the instance's excepthook and the loop goes
+ * on, unless `stopOnError` is set. Interruption — the program's end, for a
+ * daemon — stops it between or during runs; its finalizers run.
+ *
+ * Python: a daemon thread whose target is
+ * `while True:` / `try: f()` / `except Exception: traceback.print_exc()` /
+ * `time.sleep(60)`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Schedule } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.periodic(Console.log("cleaning up"), Schedule.spaced("1 minute"), {
+ *     name: "janitor"
+ *   })
+ *   yield* Thread.periodic(Console.log("nightly report"), Schedule.cron("0 3 * * *"), {
+ *     immediate: false
+ *   })
+ *   // ... the main program; both daemons stop when it ends
+ * })
+ *
+ * Threading.runMain(program)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const periodic: <A, E, R, Out, R2>(
+  effect: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<Out, unknown, R2>,
+  options?: PeriodicOptions
+) => Effect.Effect<Thread<Out, E>, ThreadError, Threading | R | R2> = toolkit.periodic
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TimerTypeId: unique symbol = toolkit.TimerTypeId as TimerTypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TimerTypeId = typeof TimerTypeId
+
+/**
+ * Python's `threading.Timer`: a thread that waits `interval`, then runs its
+ * effect once — unless `cancel` came first. It is a `Thread` in every way
+ * (`join`, `await`, `isAlive`, `interrupt`, `toString` gives
+ * `<Timer(Thread-1, started 7)>`); `await` gives `Some(result)` if it fired,
+ * `None` if it was cancelled.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Timer<out A = unknown, out E = unknown> extends Thread<Option.Option<A>, E> {
+  readonly [TimerTypeId]: TimerTypeId
+  /** The delay before the effect runs (Python's `Timer.interval`). */
+  readonly interval: Duration.Duration
+}
+
+/**
+ * Tells whether a value is a `Timer`.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isTimer: (u: unknown) => u is Timer<unknown, unknown> = toolkit.isTimer
+
+/**
+ * Creates and starts a `Timer` that runs `effect` once after `interval`,
+ * unless cancelled first with `cancel`. Unlike Python, where `Timer(...)`
+ * must then be `.start()`ed, it starts at once, as `spawn` does; `makeTimer`
+ * gives an unstarted one.
+ *
+ * Like any thread, its daemon flag is the creating thread's unless given: a
+ * non-daemon timer holds the program open until it fires or is cancelled,
+ * exactly as in Python. A negative `interval` counts as zero; an invalid one
+ * fails with a `ThreadError`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * // Python:
+ * //   t = threading.Timer(30.0, hello)
+ * //   t.start()  # after 30 seconds, "hello, world" will be printed
+ * const program = Thread.timer("30 seconds", Console.log("hello, world"))
+ *
+ * Threading.runMain(program) // prints after 30 seconds, then exits
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const timer: <A, E, R>(
+  interval: Duration.DurationInput,
+  effect: Effect.Effect<A, E, R>,
+  options?: MakeOptions
+) => Effect.Effect<Timer<A, E>, ThreadError, Threading | R> = toolkit.timer
+
+/**
+ * Creates a `Timer` without starting it, as Python's `Timer(...)` does; start
+ * it with `start`. The wait begins when it starts.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.makeTimer("1 second", Console.log("hello, world"))
+ *   yield* Thread.start(t)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeTimer: <A, E, R>(
+  interval: Duration.DurationInput,
+  effect: Effect.Effect<A, E, R>,
+  options?: MakeOptions
+) => Effect.Effect<Timer<A, E>, ThreadError, Threading | R> = toolkit.makeTimer
+
+/**
+ * Stops a timer while it is still waiting (Python's `Timer.cancel()`): its
+ * effect never runs and its thread ends at once, successfully, with `None`.
+ * Cancelling a timer that has already fired — or was already cancelled —
+ * does nothing; cancelling one not yet started makes it end as soon as it
+ * starts. Does not wait for the thread (use `join` for that).
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.timer("5 seconds", Console.log("never printed"))
+ *   yield* Thread.cancel(t)
+ * })
+ *
+ * Threading.runMain(program) // exits at once
+ * ```
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const cancel: <A, E>(self: Timer<A, E>) => Effect.Effect<void> = toolkit.cancel
