@@ -125,7 +125,11 @@ describe("the packed package", () => {
 
     const manifest = JSON.parse(await fs.readFile(path.join(installed, "package.json"), "utf8"))
     expect(manifest.dependencies).toBeUndefined()
-    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["@effect/platform", "@effect/platform-node", "effect"])
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual([
+      "@effect/platform",
+      "@effect/platform-node",
+      "effect"
+    ])
     expect(manifest.sideEffects).toBe(false)
     // the tarball's own copy of effect would shadow the user's: there must be none
     expect(files.some((file) => file.startsWith("node_modules/"))).toBe(false)

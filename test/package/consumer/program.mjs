@@ -23,7 +23,9 @@ const program = Effect.gen(function*() {
 
   const threads = yield* Threading.enumerate
   yield* Console.log(`main: ${threads.map((t) => `${t.name}${t.daemon ? " (daemon)" : ""}`).join(", ")}`)
-  yield* Console.log(`main: same modules ${Thread.spawn === ThreadModule.spawn && Threading.main === ThreadingModule.main}`)
+  yield* Console.log(
+    `main: same modules ${Thread.spawn === ThreadModule.spawn && Threading.main === ThreadingModule.main}`
+  )
   yield* Console.log("main: done")
   yield* Deferred.succeed(release, undefined)
 })
