@@ -7,12 +7,12 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
 import type * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
@@ -50,11 +50,16 @@ export const nonDaemon = <A, E, R>(
  * stops at shutdown.
  */
 const runOnce = <A, E, R>(effect: Effect.Effect<A, E, R>, stopOnError: boolean): Effect.Effect<void, E, R> =>
-  stopOnError ? Effect.asVoid(effect) : Effect.catchAllCause(Effect.asVoid(effect), (cause) =>
-    Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.flatMap(
-      FiberRef.get(currentThread),
-      (thread) => thread === undefined ? Effect.failCause(cause) : reportThreadFailure(thread, cause)
-    ))
+  stopOnError ?
+    Effect.asVoid(effect) :
+    Effect.catchAllCause(
+      Effect.asVoid(effect),
+      (cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.flatMap(
+          FiberRef.get(currentThread),
+          (thread) => thread === undefined ? Effect.failCause(cause) : reportThreadFailure(thread, cause)
+        )
+    )
 
 /** @internal */
 export const periodic = <A, E, R, Out, R2>(

@@ -3,12 +3,12 @@
  * server (on loopback) whose handler starts a thread per request, and a
  * CLI-style command that provides the layer around its own work.
  */
-import { createServer } from "node:http"
 import { FetchHttpClient, HttpClient, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Console, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Queue, Schedule, Scope } from "effect"
 import { Thread, Threading } from "effect-threading"
+import { createServer } from "node:http"
 import { makeEvents, makeTestConsole, runVirtual } from "../utils.js"
 
 describe("Threading.layer in an @effect/platform HTTP server", () => {

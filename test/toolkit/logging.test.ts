@@ -115,7 +115,10 @@ describe("thread names in logs", () => {
   it.effect("Effect's logfmt logger prints thread=NAME, as %(threadName)s would", () =>
     Effect.gen(function*() {
       const out: Array<string> = []
-      const logfmt = Logger.replace(Logger.defaultLogger, Logger.map(Logger.logfmtLogger, (line) => void out.push(line)))
+      const logfmt = Logger.replace(
+        Logger.defaultLogger,
+        Logger.map(Logger.logfmtLogger, (line) => void out.push(line))
+      )
       yield* Threading.main(
         Effect.gen(function*() {
           yield* Effect.log("from main")

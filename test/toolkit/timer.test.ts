@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
-import { Thread } from "effect-threading"
 import { FastCheck as fc } from "effect"
+import { Thread } from "effect-threading"
 import { makeEvents } from "../utils.js"
 import { runRecorded } from "./helpers.js"
 
@@ -42,11 +42,14 @@ describe("Thread.timer", () => {
 
   it.effect("a cancelled non-daemon timer no longer holds the program open", () =>
     Effect.gen(function*() {
-      const { exit, endedAt } = yield* runRecorded(Effect.gen(function*() {
-        const t = yield* Thread.timer("1 hour", Effect.void)
-        yield* Effect.sleep("2 seconds")
-        yield* Thread.cancel(t)
-      }), "2 hours")
+      const { exit, endedAt } = yield* runRecorded(
+        Effect.gen(function*() {
+          const t = yield* Thread.timer("1 hour", Effect.void)
+          yield* Effect.sleep("2 seconds")
+          yield* Thread.cancel(t)
+        }),
+        "2 hours"
+      )
       expect(exit).toEqual(Exit.void)
       expect(endedAt).toBe(2000)
     }))
@@ -57,7 +60,11 @@ describe("Thread.timer", () => {
       const { exit } = yield* runRecorded(Effect.gen(function*() {
         const t = yield* Thread.timer(
           "1 second",
-          record("fired").pipe(Effect.zipRight(Effect.sleep("2 seconds")), Effect.zipRight(record("done")), Effect.as("ok"))
+          record("fired").pipe(
+            Effect.zipRight(Effect.sleep("2 seconds")),
+            Effect.zipRight(record("done")),
+            Effect.as("ok")
+          )
         )
         yield* Effect.sleep("1500 millis")
         yield* Thread.cancel(t)
