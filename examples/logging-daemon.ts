@@ -54,7 +54,7 @@ const program = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     yield* Effect.log("starting")
     const worker = yield* Thread.nonDaemon(
-      Effect.forEach([1, 2, 3], (job) => Effect.log(`job ${job} done`).pipe(Effect.delay("50 millis"))),
+      Effect.forEach([1, 2, 3], (job) => Effect.log(`job ${job} done`).pipe(Effect.delay("100 millis"))),
       { name: "worker" }
     )
     for (let n = 1; n <= 5; n++) yield* Effect.log(`record ${n}`)

@@ -1,6 +1,6 @@
 /**
  * Periodic maintenance with a daemon thread: evict the expired entries of an
- * in-memory cache with a time-to-live, every 200 ms, while the main program
+ * in-memory cache with a time-to-live, every 100 ms, while the main program
  * uses the cache.
  *
  * ```python
@@ -14,7 +14,7 @@
  *             for key in [k for k, (_, exp) in cache.items() if exp <= now]:
  *                 del cache[key]
  *                 print(f"[janitor] evicted {key}")
- *         time.sleep(0.2)
+ *         time.sleep(0.1)
  *
  * threading.Thread(target=janitor, name="janitor", daemon=True).start()
  * ```
@@ -59,14 +59,14 @@ const makeCache = Effect.gen(function*() {
 
 const program = Effect.gen(function*() {
   const cache = yield* makeCache
-  yield* cache.set("session:alice", "token-a", "1 second")
-  yield* cache.set("session:bob", "token-b", "2 seconds")
+  yield* cache.set("session:alice", "token-a", "500 millis")
+  yield* cache.set("session:bob", "token-b", "1500 millis")
   yield* cache.set("config", "{...}", "1 hour")
 
   // A daemon by default: the cleanup never holds the program open.
-  yield* Thread.periodic(cache.evictExpired, Schedule.spaced("200 millis"), { name: "janitor" })
+  yield* Thread.periodic(cache.evictExpired, Schedule.spaced("100 millis"), { name: "janitor" })
 
-  yield* Effect.sleep("1500 millis")
+  yield* Effect.sleep("1 second")
   yield* Console.log(`cache holds: ${(yield* cache.keys).join(", ")}`)
   yield* Effect.sleep("1 second")
   yield* Console.log(`cache holds: ${(yield* cache.keys).join(", ")}`)
