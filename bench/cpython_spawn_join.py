@@ -1,0 +1,49 @@
+"""Case 6: CPython's threading.Thread start + join of a trivial target.
+
+Usage: python3 bench/cpython_spawn_join.py ITERATIONS ROUNDS
+Prints one JSON object: microseconds per start+join, the median over ROUNDS
+rounds of ITERATIONS each (plus a daemon variant), and the Python version.
+"""
+import json
+import statistics
+import sys
+import threading
+import time
+
+
+def noop():
+    pass
+
+
+def per_op(iterations, daemon):
+    start = time.perf_counter()
+    for _ in range(iterations):
+        t = threading.Thread(target=noop, daemon=daemon)
+        t.start()
+        t.join()
+    return (time.perf_counter() - start) * 1e6 / iterations
+
+
+def main():
+    iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    per_op(min(iterations, 1000), False)  # warm-up
+    non_daemon = []
+    daemon = []
+    for _ in range(rounds):
+        non_daemon.append(per_op(iterations, False))
+        daemon.append(per_op(iterations, True))
+    print(json.dumps({
+        "python": sys.version.split()[0],
+        "implementation": sys.implementation.name,
+        "iterations": iterations,
+        "rounds": rounds,
+        "microsPerOp": statistics.median(non_daemon),
+        "daemonMicrosPerOp": statistics.median(daemon),
+        "roundsMicros": non_daemon,
+        "daemonRoundsMicros": daemon,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+/**
+ * `npm run bench` (full, a few minutes) / `npm run bench -- --quick` (< 60 s).
+ *
+ * Prints a Markdown table and writes bench/results.json. Every figure is a
+ * ratio against a baseline measured in the same process run; see
+ * bench/README.md for the cases, the targets and the latest table.
+ *
+ * Options: --quick; --only=1,2,3,4,5,6 (run some cases only).
+ */
+import { writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import { fileURLToPath } from "node:url"
+import { cpython } from "./cpython.js"
+import type { Options, Result } from "./harness.js"
+import { hasGc, table } from "./harness.js"
+import { memory } from "./memory.js"
+import { shutdown } from "./shutdown.js"
+import { spawnJoin } from "./spawnJoin.js"
+
+const args = process.argv.slice(2)
+const options: Options = { quick: args.includes("--quick") }
+const onlyArg = args.find((a) => a.startsWith("--only="))
+const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice("--only=".length).split(","))
+const wanted = (n: string) => only === undefined || only.has(n)
+
+const started = performance.now()
+const log = (message: string) =>
+  process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`)
+
+if (!hasGc()) log("warning: global.gc is not exposed (run node with --expose-gc); memory figures are skipped")
+
+const results: Array<Result> = []
+if (wanted("1") || wanted("2") || wanted("6")) {
+  log("1, 2: spawn+join; 10k alive threads")
+  const out = await spawnJoin(options)
+  results.push(...out.results)
+}
+if (wanted("3") || wanted("4")) {
+  log("3, 4: shutdown; exit latency")
+  results.push(...await shutdown(options))
+}
+if (wanted("5")) {
+  log("5: memory")
+  results.push(...await memory(options))
+}
+if (wanted("6")) {
+  log("6: CPython")
+  results.push(...await cpython(options))
+}
+const seconds = (performance.now() - started) / 1000
+log(`done in ${seconds.toFixed(1)} s`)
+
+const shown = results.filter((r) => only === undefined || only.has(r.id.charAt(0)))
+const environment = {
+  date: new Date().toISOString(),
+  node: process.version,
+  v8: process.versions.v8,
+  platform: `${process.platform} ${process.arch}`,
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
+  mode: options.quick ? "quick" : "full",
+  seconds
+}
+console.log(`\n${environment.date.slice(0, 10)} · Node ${environment.node} · ${environment.cpus} · ${environment.mode} run (${seconds.toFixed(0)} s)\n`)
+console.log(table(shown))
+const notes = shown.filter((r) => r.note !== undefined)
+if (notes.length > 0) console.log(`\n${notes.map((r) => `- ${r.id}: ${r.note}`).join("\n")}\n`)
+
+const file = fileURLToPath(new URL("./results.json", import.meta.url))
+writeFileSync(file, `${JSON.stringify({ environment, results: shown }, null, 2)}\n`)
+log(`wrote ${file}`)
