@@ -7,6 +7,7 @@
  * interrupted (its finalizers run) when the program ends.
  *
  * @since 0.1.0
+ * @module
  */
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -113,6 +114,18 @@ export type ThreadError = errors.ThreadError
 /**
  * Tells whether a value is a `Thread`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.spawn(Effect.void)
+ *   Thread.isThread(t) // true
+ *   Thread.isThread({ name: "Thread-1" }) // false
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category refinements
  */
@@ -149,6 +162,19 @@ export const make: <A, E, R>(
  * Starts a thread. Fails with `threads can only be started once` on a second
  * call, and with `can't create new thread at interpreter shutdown` once the
  * daemon threads are being stopped.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.make(Console.log("working"))
+ *   yield* Thread.start(t)
+ *   // a second start fails: ThreadError("threads can only be started once")
+ *   const error = yield* Effect.flip(Thread.start(t))
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category lifecycle
@@ -232,21 +258,48 @@ export const setDaemon: {
 export const join: <A, E>(self: Thread<A, E>, options?: JoinOptions) => Effect.Effect<void, ThreadError> =
   internal.join
 
+/**
+ * Waits until the thread ends and returns its `Exit`: its result, its
+ * failure, or its interruption. Fails as `join` does on misuse.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Exit } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.spawn(Effect.succeed(42))
+ *   const exit = yield* Thread.await(t)
+ *   if (Exit.isSuccess(exit)) {
+ *     exit.value // 42
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
 const await_: <A, E>(self: Thread<A, E>) => Effect.Effect<Exit.Exit<A, E>, ThreadError> = internal.await_
 
-export {
-  /**
-   * Waits until the thread ends and returns its `Exit`: its result, its
-   * failure, or its interruption. Fails as `join` does on misuse.
-   *
-   * @since 0.1.0
-   * @category lifecycle
-   */
-  await_ as await
-}
+export { await_ as await }
 
 /**
  * Whether the thread has started and not yet ended (Python's `is_alive()`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.make(Effect.sleep("1 second"))
+ *   yield* Thread.isAlive(t) // false: not started
+ *   yield* Thread.start(t)
+ *   yield* Thread.isAlive(t) // true
+ *   yield* Thread.join(t)
+ *   yield* Thread.isAlive(t) // false: ended
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category getters
@@ -256,6 +309,19 @@ export const isAlive: <A, E>(self: Thread<A, E>) => Effect.Effect<boolean> = int
 /**
  * Interrupts a running thread and waits until it has ended, its finalizers
  * included. Does nothing for a thread that has not started or has ended.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.spawn(
+ *     Effect.never.pipe(Effect.ensuring(Console.log("cleaned up")))
+ *   )
+ *   yield* Thread.interrupt(t) // prints "cleaned up", then returns
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category lifecycle
@@ -477,6 +543,19 @@ export interface Timer<out A = unknown, out E = unknown> extends Thread<Option.O
 
 /**
  * Tells whether a value is a `Timer`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const timer = yield* Thread.timer("1 second", Effect.void)
+ *   const thread = yield* Thread.spawn(Effect.void)
+ *   Thread.isTimer(timer) // true
+ *   Thread.isTimer(thread) // false: a Thread, not a Timer
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category refinements

@@ -14,6 +14,7 @@
  * - (d) done: `main` returns, `runMain` exits the process.
  *
  * @since 0.1.0
+ * @module
  */
 import type * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"

@@ -2,6 +2,7 @@
  * effect-threading: Python's thread lifecycle for Effect programs.
  *
  * @since 0.1.0
+ * @module
  */
 
 /**
