@@ -13,10 +13,13 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Inspectable from "effect/Inspectable"
+import type * as Option from "effect/Option"
 import type * as Pipeable from "effect/Pipeable"
+import type * as Schedule from "effect/Schedule"
 import type * as Types from "effect/Types"
 import * as errors from "./internal/errors.js"
 import * as internal from "./internal/threading.js"
+import * as toolkit from "./internal/toolkit.js"
 import type { Threading } from "./Threading.js"
 
 /**
@@ -367,14 +370,8 @@ export const current: Effect.Effect<Thread, never, Threading> = internal.current
 export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = internal.critical
 
 // -----------------------------------------------------------------------------
-// Background toolkit (issue 5): the seed's uses of daemon threads as pieces.
-// These imports belong with the ones above; they are kept here so that this
-// section only appends to the file.
+// Background toolkit: the seed's uses of daemon threads as pieces.
 // -----------------------------------------------------------------------------
-
-import type * as Option from "effect/Option"
-import type * as Schedule from "effect/Schedule"
-import * as toolkit from "./internal/toolkit.js"
 
 /**
  * Options of `daemon` and `nonDaemon`: those of `spawn` without the flag,
