@@ -112,14 +112,15 @@ export const start = (args: ReadonlyArray<string>): Running => {
         }
       }
       waiters.push(waiter)
-      void ended.then(() => {
+      const gone = (why: string) => {
         const i = waiters.indexOf(waiter)
         if (i >= 0) {
           waiters.splice(i, 1)
           clearTimeout(timer)
-          reject(new Error(`process ended without a line matching ${String(pattern)}\n${describe()}`))
+          reject(new Error(`${why} without a line matching ${String(pattern)}\n${describe()}`))
         }
-      })
+      }
+      ended.then(() => gone("process ended"), (error) => gone(`process failed (${String(error)})`))
     })
   }
   return {
