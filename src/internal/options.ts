@@ -27,6 +27,8 @@ const invalid = (name: string, input: unknown, why: string) =>
 
 const describe = (input: unknown): string => {
   if (typeof input === "string") return JSON.stringify(input)
+  // JSON.stringify(NaN) and JSON.stringify(Infinity) are "null"
+  if (typeof input === "number") return String(input)
   if (typeof input === "bigint") return `${input}n`
   if (Duration.isDuration(input)) return Duration.format(input)
   try {

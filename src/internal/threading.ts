@@ -125,11 +125,19 @@ export class ThreadingImpl implements Threading.Threading {
   }
 }
 
-const size = (set: FiberSet.FiberSet<unknown, unknown>): number => {
-  let n = 0
-  for (const _ of set) n++
-  return n
+/**
+ * The fibers of a set. Once a `FiberSet` is closed, its `Symbol.iterator`
+ * returns an Iterable instead of an Iterator (effect 3.22), so `for...of` over
+ * it throws "undefined is not a function": read it through this guard.
+ */
+const fibersOf = <A, E>(set: FiberSet.FiberSet<A, E>): Array<Fiber.RuntimeFiber<A, E>> => {
+  const iterator: unknown = set[Symbol.iterator]()
+  return typeof iterator === "object" && iterator !== null && "next" in iterator
+    ? Array.from({ [Symbol.iterator]: () => iterator as Iterator<Fiber.RuntimeFiber<A, E>> })
+    : []
 }
+
+const size = (set: FiberSet.FiberSet<unknown, unknown>): number => fibersOf(set).length
 
 /** @internal */
 export const tag: Context.Tag<Threading.Threading, Threading.Threading> = Context.GenericTag<Threading.Threading>(
@@ -348,7 +356,7 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threa
     const instance = self as ThreadingImpl
     const threads: Array<ThreadImpl<unknown, unknown>> = []
     for (const set of [instance.nonDaemons, instance.daemons]) {
-      for (const fiber of set) {
+      for (const fiber of fibersOf(set)) {
         const thread = fiber.getFiberRef(currentThread)
         if (thread !== undefined) threads.push(thread)
       }
@@ -417,7 +425,7 @@ const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
         const why = outcome === "timeout"
           ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed`
           : "signal received while waiting for non-daemon threads"
-        return warn(`${why}; interrupting non-daemon threads still running: ${names(self.nonDaemons)}`)
+        return warn(`${why}; interrupting non-daemon threads still running: ${names(fibersOf(self.nonDaemons))}`)
       })
     )
   })
@@ -447,7 +455,7 @@ const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
 const interruptDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.gen(function*() {
     self.phase = "stopping"
-    const threads = [...self.daemons, ...self.nonDaemons]
+    const threads = [...fibersOf(self.daemons), ...fibersOf(self.nonDaemons)]
     const grace = self.options.daemonGrace
     const finished = yield* Fiber.interruptAll(threads).pipe(
       Effect.timeoutTo({ duration: grace, onSuccess: () => true, onTimeout: () => false })
@@ -455,9 +463,12 @@ const interruptDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
     if (!finished) {
       const stuck = threads.filter((fiber) => fiber.unsafePoll() === null)
       yield* warn(`daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`)
+      // Release the registry without waiting on threads that would not stop.
+      yield* Effect.forkDaemon(Scope.close(self.registry, Exit.void))
+    } else {
+      // Every thread has ended: release the registry before returning, so nothing is left running.
+      yield* Scope.close(self.registry, Exit.void)
     }
-    // Release the registry without waiting on threads that would not stop.
-    yield* Effect.forkDaemon(Scope.close(self.registry, Exit.void))
   })
 
 /**
