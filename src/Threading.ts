@@ -86,6 +86,21 @@ export interface Options {
 }
 
 /**
+ * Options of `runMain`: those of an instance, and of `NodeRuntime.runMain`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunMainOptions extends Options {
+  /**
+   * Default: `false` — as `NodeRuntime.runMain`, the default logger is
+   * replaced by Effect's pretty logger. Set it to keep the default logger
+   * (and so `Logger.replace(Logger.defaultLogger, ...)` in the program).
+   */
+  readonly disablePrettyLogger?: boolean | undefined
+}
+
+/**
  * The default of `Options.daemonGrace`: 5 seconds.
  *
  * @since 0.1.0
@@ -132,6 +147,9 @@ export const main: <A, E, R>(
  * sequence; a second one — or a first one that arrives while the non-daemon
  * threads are being waited for — skips that wait. A third one exits at once.
  *
+ * It needs `@effect/platform-node`, loaded when `runMain` is called: the rest
+ * of the library does not.
+ *
  * @example
  * ```ts
  * import { Console, Effect } from "effect"
@@ -143,7 +161,8 @@ export const main: <A, E, R>(
  * @since 0.1.0
  * @category running
  */
-export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: Options) => void = runtime.runMain
+export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: RunMainOptions) => void =
+  runtime.runMain
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main

@@ -1,11 +1,9 @@
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import type * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type * as Threading from "../Threading.js"
-import type * as options_ from "./options.js"
 import * as internal from "./threading.js"
 
 /** Exit codes of a process ended by a signal: 128 + the signal's number. */
@@ -21,8 +19,9 @@ type Signal = keyof typeof signalCodes
  */
 export const runMain = <A, E>(
   program: Effect.Effect<A, E, Threading.Threading>,
-  options?: options_.Options
+  options?: Threading.RunMainOptions
 ): void => {
+  let runtimeLoaded = false
   let instance: internal.ThreadingImpl | undefined
   let signalCode: number | undefined
   let signals = 0
@@ -36,7 +35,11 @@ export const runMain = <A, E>(
     if (signals >= 3) {
       process.exit(signalCode)
     }
-    if (instance === undefined) return
+    if (instance === undefined) {
+      // Nothing has started yet: there is nothing to shut down.
+      if (!runtimeLoaded) process.exit(signalCode)
+      return
+    }
     if (signals === 1 && instance.mainThread.status === "started") {
       // The main program is running: interrupt it; shutdown follows.
       instance.mainThread.fiber!.unsafeInterruptAsFork(FiberId.none)
@@ -49,18 +52,29 @@ export const runMain = <A, E>(
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
 
-  NodeRuntime.runMain(
-    internal.mainWith(program, options, (started) => {
-      instance = started
-    }),
-    {
-      disableErrorReporting: true,
-      teardown: (exit) => {
-        if (Exit.isFailure(exit) && (signalCode === undefined || !Cause.isInterruptedOnly(exit.cause))) {
-          process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
+  // Loaded here, not at the top, so that importing the library does not need
+  // @effect/platform-node: only runMain does.
+  import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
+    runtimeLoaded = true
+    NodeRuntime.runMain(
+      internal.mainWith(program, options, (started) => {
+        instance = started
+      }),
+      {
+        disableErrorReporting: true,
+        disablePrettyLogger: options?.disablePrettyLogger === true,
+        teardown: (exit) => {
+          if (Exit.isFailure(exit) && (signalCode === undefined || !Cause.isInterruptedOnly(exit.cause))) {
+            process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
+          }
+          process.exit(signalCode ?? (Exit.isSuccess(exit) ? 0 : 1))
         }
-        process.exit(signalCode ?? (Exit.isSuccess(exit) ? 0 : 1))
       }
-    }
-  )
+    )
+  }, (error: unknown) => {
+    process.stderr.write(
+      `Threading.runMain needs @effect/platform-node (npm install @effect/platform-node):\n${String(error)}\n`
+    )
+    process.exit(1)
+  })
 }
