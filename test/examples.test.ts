@@ -3,47 +3,16 @@
  * belongs), and compared side by side with the Python originals when
  * `python3` is on the machine.
  */
-import { spawn, spawnSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { spawnSync } from "node:child_process"
 import { describe, expect, it } from "vitest"
+import { type Outcome, outcomeOf, runExample, start } from "./process/harness.js"
 
-const root = fileURLToPath(new URL("..", import.meta.url))
-
-interface Run {
-  readonly lines: ReadonlyArray<string>
-  readonly stderr: string
-  readonly code: number | null
-  /** Seconds from the first line of output to the exit. */
-  readonly runSeconds: number
-}
-
-const run = (command: string, args: ReadonlyArray<string>): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    let firstOutput: number | undefined
-    child.stdout.on("data", (chunk) => {
-      firstOutput ??= performance.now()
-      stdout += chunk
-    })
-    child.stderr.on("data", (chunk) => stderr += chunk)
-    child.on("error", reject)
-    child.on("close", (code) =>
-      resolve({
-        lines: stdout.split("\n").filter((line) => line.length > 0),
-        stderr,
-        code,
-        runSeconds: (performance.now() - (firstOutput ?? performance.now())) / 1000
-      }))
-  })
-
-const runExample = (name: string) => run(process.execPath, ["--import", "tsx", `examples/${name}.ts`])
+const runPython = (file: string) => outcomeOf(start([file], "python3"))
 
 const hasPython = spawnSync("python3", ["--version"]).status === 0
 
 /** Python may print two lines as one when threads write at the same instant. */
-const pythonLines = (r: Run) => r.lines.flatMap((line) => line.split(/(?<=\.\.\.)(?=\S)/))
+const pythonLines = (r: Outcome) => r.lines.flatMap((line) => line.split(/(?<=\.\.\.)(?=\S)/))
 
 const count = (lines: ReadonlyArray<string>, line: string) => lines.filter((l) => l === line).length
 
@@ -65,7 +34,7 @@ describe("examples/daemon-thread.ts", () => {
   it.runIf(hasPython)("prints what the Python seed prints", async () => {
     const [ours, python] = await Promise.all([
       runExample("daemon-thread"),
-      run("python3", ["examples/python/daemon_thread.py"])
+      runPython("examples/python/daemon_thread.py")
     ])
     expect(ours.lines).toEqual(pythonLines(python))
     expect(ours.code).toBe(python.code)
@@ -90,7 +59,7 @@ describe("examples/daemon-vs-non-daemon.ts", () => {
   it.runIf(hasPython)("prints the same lines as the Python seed", async () => {
     const [ours, python] = await Promise.all([
       runExample("daemon-vs-non-daemon"),
-      run("python3", ["examples/python/daemon_vs_non_daemon.py"])
+      runPython("examples/python/daemon_vs_non_daemon.py")
     ])
     const theirs = pythonLines(python)
     expect(ours.lines.at(-1)).toBe(theirs.at(-1))

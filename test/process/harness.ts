@@ -55,9 +55,9 @@ export const killAll = (): void => {
 const matches = (pattern: string | RegExp, text: string) =>
   typeof pattern === "string" ? text === pattern : pattern.test(text)
 
-/** Starts `node ...args` in the repository root. */
-export const start = (args: ReadonlyArray<string>): Running => {
-  const child = spawn(process.execPath, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"] })
+/** Starts `node ...args` (or `command ...args`) in the repository root. */
+export const start = (args: ReadonlyArray<string>, command: string = process.execPath): Running => {
+  const child = spawn(command, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"] })
   live.add(child)
   const stdout: Array<Line> = []
   const stderr: Array<Line> = []
@@ -165,3 +165,28 @@ export const endOf = async (running: Running, timeoutMs = 20_000): Promise<Ended
 
 /** The exit codes of a process ended by a signal it handled (128 + the signal's number). */
 export const exitCodes = { SIGINT: 130, SIGTERM: 143 } as const
+
+/** The outcome of a program run to its end. */
+export interface Outcome {
+  /** stdout, as non-empty lines. */
+  readonly lines: ReadonlyArray<string>
+  readonly stderr: string
+  readonly code: number | null
+  /** Seconds from the first line of stdout to the exit. */
+  readonly runSeconds: number
+}
+
+/** Runs a program to its end (failing after `timeoutMs`) and returns its outcome. */
+export const outcomeOf = async (running: Running, timeoutMs = 20_000): Promise<Outcome> => {
+  const ended = await endOf(running, timeoutMs)
+  return {
+    lines: running.out().filter((line) => line.length > 0),
+    stderr: running.err(),
+    code: ended.code,
+    runSeconds: (ended.at - (running.stdout[0]?.at ?? ended.at)) / 1000
+  }
+}
+
+/** Runs `examples/NAME.ts` (with `args`) to its end. */
+export const runExample = (name: string, args: ReadonlyArray<string> = [], timeoutMs?: number): Promise<Outcome> =>
+  outcomeOf(startTs(`examples/${name}.ts`, ...args), timeoutMs)

@@ -3,42 +3,16 @@
  * their output and exit code checked. Real time lives here only; the one
  * timing check is "exits within N seconds".
  */
-import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
+import * as harness from "../process/harness.js"
 
-const root = fileURLToPath(new URL("../..", import.meta.url))
 
-interface Run {
-  readonly lines: ReadonlyArray<string>
-  readonly stderr: string
-  readonly code: number | null
-}
-
-/** Runs an example; rejects if it has not exited within `withinSeconds`. */
-const runExample = (name: string, args: ReadonlyArray<string> = [], withinSeconds = 20): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `examples/${name}.ts`, ...args], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`examples/${name}.ts did not exit within ${withinSeconds} s; stdout:\n${stdout}`))
-    }, withinSeconds * 1000)
-    child.stdout.on("data", (chunk) => stdout += chunk)
-    child.stderr.on("data", (chunk) => stderr += chunk)
-    child.on("error", reject)
-    child.on("close", (code) => {
-      clearTimeout(timer)
-      resolve({ lines: stdout.split("\n").filter((line) => line.length > 0), stderr, code })
-    })
-  })
+/** Runs an example; fails if it has not exited within `withinSeconds`. */
+const runExample = (name: string, args: ReadonlyArray<string> = [], withinSeconds = 20) =>
+  harness.runExample(name, args, withinSeconds * 1000)
 
 describe("examples/timer.ts", () => {
   it("fires the timer after main's last line, never the cancelled one, and exits 0", async () => {
@@ -99,7 +73,7 @@ describe("examples/logging-daemon.ts", () => {
       "worker INFO job 3 done",
       "MainThread WARN main program ends"
     ])
-    expect(result.stderr).toMatch(/^\[log-writer\] flushed \d+ queued records at exit\n$/)
+    expect(result.stderr).toMatch(/^\[log-writer\] flushed \d+ queued records at exit$/)
   }, 30_000)
 })
 
