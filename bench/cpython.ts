@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url"
 import { ManagedRuntime } from "effect"
 import { Threading } from "effect-threading"
 import type { Options, Result } from "./harness.js"
-import { median } from "./harness.js"
+import { clock, median } from "./harness.js"
 import { repeat, threadSpawnJoin } from "./spawnJoin.js"
 
 const script = fileURLToPath(new URL("./cpython_spawn_join.py", import.meta.url))
@@ -22,7 +22,7 @@ interface PythonOut {
 }
 
 const python = (iterations: number): PythonOut | string => {
-  const out = spawnSync(process.env["PYTHON"] ?? "python3", [script, String(iterations), "1"], { encoding: "utf8" })
+  const out = spawnSync(process.env["PYTHON"] ?? "python3", [script, String(iterations), "1", clock.kind], { encoding: "utf8" })
   if (out.error !== undefined) return `python3 not available (${(out.error as NodeJS.ErrnoException).code ?? out.error.message})`
   if (out.status !== 0) return `python3 failed (exit ${out.status}): ${out.stderr.trim().split("\n").at(-1) ?? ""}`
   return JSON.parse(out.stdout) as PythonOut
@@ -58,9 +58,9 @@ export const cpython = async (options: Options): Promise<Array<Result>> => {
       version = `${py.implementation} ${py.python}`
       theirs.push(py.microsPerOp)
       theirsDaemon.push(py.daemonMicrosPerOp)
-      const t0 = performance.now()
+      const t0 = clock.now()
       await runtime.runPromise(loop)
-      ours.push(((performance.now() - t0) * 1000) / iterations)
+      ours.push(((clock.now() - t0) * 1000) / iterations)
     }
     const ratio = median(theirs.map((t, i) => t / ours[i]!))
     const subject = median(ours)
@@ -76,7 +76,7 @@ export const cpython = async (options: Options): Promise<Array<Result>> => {
       opsPerSecond: 1e6 / subject,
       target: "≥ 10× faster",
       met: ratio >= 10,
-      detail: { iterations, rounds: nRounds, micros: ours, pythonMicros: theirs, pythonDaemonMicros: theirsDaemon }
+      detail: { clock: clock.kind, iterations, rounds: nRounds, micros: ours, pythonMicros: theirs, pythonDaemonMicros: theirsDaemon }
     }]
   } finally {
     await runtime.dispose()

@@ -16,6 +16,25 @@ export interface Options {
   readonly quick: boolean
 }
 
+/** Process CPU time (user + system, all threads) in milliseconds. */
+export const cpuNow = (): number => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
+
+/**
+ * The clock of the throughput cases (1, 2, 3, 6). `cpu` (the default):
+ * process CPU time, which other processes on a shared machine disturb far
+ * less than wall time; `wall`: `performance.now()`. Latency (case 4) is
+ * always wall time.
+ */
+export const clock: { kind: "cpu" | "wall"; now: () => number } = { kind: "cpu", now: cpuNow }
+
+export const setClock = (kind: "cpu" | "wall"): void => {
+  clock.kind = kind
+  clock.now = kind === "cpu" ? cpuNow : () => performance.now()
+}
+
 /** One line of the table / one entry of `bench/results.json`. */
 export interface Result {
   readonly id: string
@@ -76,6 +95,7 @@ export const rounds = async (
   for (let r = 0; r < options.rounds; r++) {
     options.between?.()
     const bench = new Bench({
+      now: clock.now,
       iterations: options.samples,
       time: 0,
       warmup: false,

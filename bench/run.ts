@@ -5,14 +5,15 @@
  * ratio against a baseline measured in the same process run; see
  * bench/README.md for the cases, the targets and the latest table.
  *
- * Options: --quick; --only=1,2,3,4,5,6 (run some cases only).
+ * Options: --quick; --only=1,2,3,4,5,6 (run some cases only); --clock=cpu|wall
+ * (the clock of the throughput cases: process CPU time by default).
  */
 import { writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { fileURLToPath } from "node:url"
 import { cpython } from "./cpython.js"
 import type { Options, Result } from "./harness.js"
-import { hasGc, table } from "./harness.js"
+import { clock, hasGc, setClock, table } from "./harness.js"
 import { memory } from "./memory.js"
 import { shutdown } from "./shutdown.js"
 import { spawnJoin } from "./spawnJoin.js"
@@ -22,6 +23,11 @@ const options: Options = { quick: args.includes("--quick") }
 const onlyArg = args.find((a) => a.startsWith("--only="))
 const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice("--only=".length).split(","))
 const wanted = (n: string) => only === undefined || only.has(n)
+const clockArg = args.find((a) => a.startsWith("--clock="))?.slice("--clock=".length)
+if (clockArg !== undefined) {
+  if (clockArg !== "cpu" && clockArg !== "wall") throw new Error(`--clock=${clockArg}: expected cpu or wall`)
+  setClock(clockArg)
+}
 
 const started = performance.now()
 const log = (message: string) =>
@@ -58,9 +64,12 @@ const environment = {
   platform: `${process.platform} ${process.arch}`,
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
   mode: options.quick ? "quick" : "full",
+  clock: clock.kind,
   seconds
 }
-console.log(`\n${environment.date.slice(0, 10)} · Node ${environment.node} · ${environment.cpus} · ${environment.mode} run (${seconds.toFixed(0)} s)\n`)
+console.log(`\n${environment.date.slice(0, 10)} · Node ${environment.node} · ${environment.cpus} · ${environment.mode} run (${seconds.toFixed(0)} s) · clock: ${
+    clock.kind === "cpu" ? "process CPU time" : "wall"
+  } (exit latency: wall)\n`)
 console.log(table(shown))
 const notes = shown.filter((r) => r.note !== undefined)
 if (notes.length > 0) console.log(`\n${notes.map((r) => `- ${r.id}: ${r.note}`).join("\n")}\n`)
