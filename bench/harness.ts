@@ -23,9 +23,10 @@ export const cpuNow = (): number => {
 }
 
 /**
- * The clock of the throughput cases (1, 2, 3, 6). `cpu` (the default):
+ * The clock of the throughput cases (1, 2, 3). `cpu` (the default):
  * process CPU time, which other processes on a shared machine disturb far
- * less than wall time; `wall`: `performance.now()`. Latency (case 4) is
+ * less than wall time; `wall`: `performance.now()`. Latency (case 4) and
+ * the CPython comparison (case 6, which also gives the CPU-time ratio) are
  * always wall time.
  */
 export const clock: { kind: "cpu" | "wall"; now: () => number } = { kind: "cpu", now: cpuNow }

@@ -69,7 +69,7 @@ const environment = {
 }
 console.log(`\n${environment.date.slice(0, 10)} · Node ${environment.node} · ${environment.cpus} · ${environment.mode} run (${seconds.toFixed(0)} s) · clock: ${
     clock.kind === "cpu" ? "process CPU time" : "wall"
-  } (exit latency: wall)\n`)
+  } (exit latency, CPython: wall)\n`)
 console.log(table(shown))
 const notes = shown.filter((r) => r.note !== undefined)
 if (notes.length > 0) console.log(`\n${notes.map((r) => `- ${r.id}: ${r.note}`).join("\n")}\n`)
