@@ -119,14 +119,14 @@ const timed = (effect: Effect.Effect<number, unknown>) => async () => ({
 export const shutdown = async (options: Options): Promise<Array<Result>> => {
   const results: Array<Result> = []
   const sizes: ReadonlyArray<readonly [number, number, number]> = options.quick
-    ? [[1_000, 4, 3], [10_000, 3, 1], [100_000, 1, 1]]
+    ? [[1_000, 4, 3], [10_000, 3, 1], [50_000, 1, 1]] // --quick: 50k instead of 100k
     : [[1_000, 9, 5], [10_000, 7, 2], [100_000, 3, 1]]
   const perThread: Array<{ n: number; subject: number; baseline: number }> = []
   for (const [n, nRounds, samples] of sizes) {
     const r = await rounds([
       { name: "raw", fn: timed(rawInterruptAll(n)) },
       { name: "threading", fn: timed(threadingShutdown(n)) }
-    ], { rounds: nRounds, samples, warmup: n >= 100_000 ? 0 : 1, between: gc })
+    ], { rounds: nRounds, samples, warmup: n >= 100_000 || (options.quick && n > 1_000) ? 0 : 1, between: gc })
     const subject = (median(r.get("threading")!) * 1000) / n
     const baseline = (median(r.get("raw")!) * 1000) / n
     const ratio = ratioOfRounds(r.get("threading")!, r.get("raw")!)
@@ -170,7 +170,7 @@ export const shutdown = async (options: Options): Promise<Array<Result>> => {
     const r = await rounds([
       { name: "raw", fn: timed(rawExit(daemons)) },
       { name: "threading", fn: timed(threadingExit(daemons)) }
-    ], { rounds: nRounds, samples, warmup: 1, between: gc })
+    ], { rounds: nRounds, samples, warmup: options.quick && daemons > 0 ? 0 : 1, between: gc })
     const subject = median(r.get("threading")!)
     results.push({
       id: daemons === 0 ? "4a" : "4b",
