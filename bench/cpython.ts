@@ -7,10 +7,10 @@
  * is given in the note. Skipped, with a note, when `python3` is not on the
  * PATH (set PYTHON to use another interpreter).
  */
-import { spawnSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { ManagedRuntime } from "effect"
 import { Threading } from "effect-threading"
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import type { Options, Result } from "./harness.js"
 import { cpuNow, median } from "./harness.js"
 import { repeat, threadSpawnJoin } from "./spawnJoin.js"
@@ -27,7 +27,9 @@ interface PythonOut {
 
 const python = (iterations: number): PythonOut | string => {
   const out = spawnSync(process.env["PYTHON"] ?? "python3", [script, String(iterations), "1"], { encoding: "utf8" })
-  if (out.error !== undefined) return `python3 not available (${(out.error as NodeJS.ErrnoException).code ?? out.error.message})`
+  if (out.error !== undefined) {
+    return `python3 not available (${(out.error as NodeJS.ErrnoException).code ?? out.error.message})`
+  }
   if (out.status !== 0) return `python3 failed (exit ${out.status}): ${out.stderr.trim().split("\n").at(-1) ?? ""}`
   return JSON.parse(out.stdout) as PythonOut
 }

@@ -67,9 +67,11 @@ const environment = {
   clock: clock.kind,
   seconds
 }
-console.log(`\n${environment.date.slice(0, 10)} · Node ${environment.node} · ${environment.cpus} · ${environment.mode} run (${seconds.toFixed(0)} s) · clock: ${
-    clock.kind === "cpu" ? "process CPU time" : "wall"
-  } (exit latency, CPython: wall)\n`)
+console.log(
+  `\n${environment.date.slice(0, 10)} · Node ${environment.node} · ${environment.cpus} · ${environment.mode} run (${
+    seconds.toFixed(0)
+  } s) · clock: ${clock.kind === "cpu" ? "process CPU time" : "wall"} (exit latency, CPython: wall)\n`
+)
 console.log(table(shown))
 const notes = shown.filter((r) => r.note !== undefined)
 if (notes.length > 0) console.log(`\n${notes.map((r) => `- ${r.id}: ${r.note}`).join("\n")}\n`)

@@ -142,7 +142,13 @@ export const shutdown = async (options: Options): Promise<Array<Result>> => {
       ratioMeaning: null,
       target: "≤ 1.2×",
       met: ratio <= 1.2,
-      detail: { threads: n, totalMs: median(r.get("threading")!), baselineTotalMs: median(r.get("raw")!), roundsMs: r.get("threading"), baselineRoundsMs: r.get("raw") }
+      detail: {
+        threads: n,
+        totalMs: median(r.get("threading")!),
+        baselineTotalMs: median(r.get("raw")!),
+        roundsMs: r.get("threading"),
+        baselineRoundsMs: r.get("raw")
+      }
     })
   }
   const first = perThread[0]!
