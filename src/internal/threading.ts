@@ -178,7 +178,10 @@ export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unkn
  *
  * @internal
  */
-export const reportThreadFailure = (thread: ThreadImpl<unknown, unknown>, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+export const reportThreadFailure = (
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
   (thread.instance.options.excepthook ?? defaultExcepthook)(thread, cause).pipe(
     Effect.catchAllCause((hookCause) =>
       Console.error(
@@ -213,16 +216,19 @@ const forkThread = <A, E>(
     runtimeFlags: Runtime.defaultRuntimeFlags,
     fiberRefs: parent.getFiberRefs()
   })
-  const fiber = Runtime.runFork(runtime)(body as Effect.Effect<A, E>, {
+  const fiber = Runtime.runFork(runtime, body as Effect.Effect<A, E>, {
     immediate: false,
     updateRefs: (refs, fiberId) =>
+      // `refs` are already forked for `fiberId` by `runFork`: only set ours.
       FiberRefs.updateManyAs(refs, {
-        forkAs: fiberId,
         entries: [
           [currentThread, [[fiberId, thread]]],
           [
             FiberRef.currentLogAnnotations,
-            [[fiberId, HashMap.set(FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations), "thread", thread.name)]]
+            [[
+              fiberId,
+              HashMap.set(FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations), "thread", thread.name)
+            ]]
           ]
         ]
       })
@@ -237,33 +243,48 @@ const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
     (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
   )
 
+/** A new thread of the caller's instance, in the caller's context (`make` without the effect). */
+const newThread = <A, E>(
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  target: Effect.Effect<A, E, any>,
+  options: Thread.MakeOptions | undefined
+): ThreadImpl<A, E> => {
+  const context = fiber.currentContext
+  const instance = Context.unsafeGet(context, tag) as ThreadingImpl
+  const name = options?.name ?? `Thread-${++instance.counter}`
+  const daemon = options?.daemon ?? currentOf(instance, fiber.getFiberRef(currentThread)).daemon
+  return new ThreadImpl(instance, name, daemon, target, context)
+}
+
+/** Starts `thread` from `parent`: the error `start` fails with, or `undefined` once started. */
+const startThread = <A, E>(
+  parent: Fiber.RuntimeFiber<unknown, unknown>,
+  thread: ThreadImpl<A, E>
+): errors.ThreadError | undefined => {
+  if (thread.fiber !== undefined) {
+    return errors.make(errors.messages.startedTwice)
+  }
+  const instance = thread.instance
+  if (instance.phase === "stopping" || instance.phase === "done") {
+    return errors.make(errors.messages.atShutdown)
+  }
+  const fiber = forkThread(parent, thread, threadBody(thread))
+  FiberSet.unsafeAdd(thread.daemon ? instance.daemons : instance.nonDaemons, fiber)
+  return undefined
+}
+
 /** @internal */
 export const make = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
-  Effect.withFiberRuntime((fiber) => {
-    const context = fiber.currentContext
-    const instance = Context.unsafeGet(context, tag) as ThreadingImpl
-    const name = options?.name ?? `Thread-${++instance.counter}`
-    const daemon = options?.daemon ?? currentOf(instance, fiber.getFiberRef(currentThread)).daemon
-    return Effect.succeed(new ThreadImpl(instance, name, daemon, target, context))
-  })
+  Effect.withFiberRuntime((fiber) => Effect.succeed(newThread(fiber, target, options)))
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
   Effect.withFiberRuntime((parent) => {
-    const thread = self as ThreadImpl<A, E>
-    if (thread.fiber !== undefined) {
-      return Effect.fail(errors.make(errors.messages.startedTwice))
-    }
-    const instance = thread.instance
-    if (instance.phase === "stopping" || instance.phase === "done") {
-      return Effect.fail(errors.make(errors.messages.atShutdown))
-    }
-    const fiber = forkThread(parent, thread, threadBody(thread))
-    FiberSet.unsafeAdd(thread.daemon ? instance.daemons : instance.nonDaemons, fiber)
-    return Effect.void
+    const error = startThread(parent, self as ThreadImpl<A, E>)
+    return error === undefined ? Effect.void : Effect.fail(error)
   })
 
 /** @internal */
@@ -271,7 +292,12 @@ export const spawn = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  Effect.flatMap(make(target, options), (thread) => Effect.as(start(thread), thread))
+  // `make` then `start`, in one step.
+  Effect.withFiberRuntime((parent) => {
+    const thread = newThread(parent, target, options)
+    const error = startThread(parent, thread)
+    return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
+  })
 
 /** @internal */
 export const setDaemon = dual<
