@@ -258,8 +258,7 @@ export const setDaemon: {
  * @since 0.1.0
  * @category lifecycle
  */
-export const join: <A, E>(self: Thread<A, E>, options?: JoinOptions) => Effect.Effect<void, ThreadError> =
-  internal.join
+export const join: <A, E>(self: Thread<A, E>, options?: JoinOptions) => Effect.Effect<void, ThreadError> = internal.join
 
 /**
  * Waits until the thread ends and returns its `Exit`: its result, its

@@ -119,7 +119,9 @@ describe("Thread.start", () => {
       yield* Threading.main(
         Thread.spawn(
           Effect.never.pipe(
-            Effect.onInterrupt(() => Effect.exit(Thread.spawn(Effect.void)).pipe(Effect.flatMap((e) => Deferred.succeed(result, e))))
+            Effect.onInterrupt(() =>
+              Effect.exit(Thread.spawn(Effect.void)).pipe(Effect.flatMap((e) => Deferred.succeed(result, e)))
+            )
           ),
           { daemon: true }
         )
@@ -197,10 +199,12 @@ describe("Thread.join", () => {
   it.effect("succeeds with void for a failed thread, as Python's join does", () =>
     Effect.gen(function*() {
       const { console } = makeTestConsole()
-      const exit = yield* runMain(Effect.gen(function*() {
-        const t = yield* Thread.spawn(Effect.fail("boom"))
-        return yield* Thread.join(t)
-      }).pipe(Effect.withConsole(console)))
+      const exit = yield* runMain(
+        Effect.gen(function*() {
+          const t = yield* Thread.spawn(Effect.fail("boom"))
+          return yield* Thread.join(t)
+        }).pipe(Effect.withConsole(console))
+      )
       expect(exit).toEqual(Exit.void)
     }))
 
@@ -239,13 +243,15 @@ describe("Thread.await", () => {
   it.effect("returns the thread's Exit: success, failure, interruption", () =>
     Effect.gen(function*() {
       const { console } = makeTestConsole()
-      const exits = yield* Threading.main(Effect.gen(function*() {
-        const ok = yield* Thread.spawn(Effect.succeed(1))
-        const ko = yield* Thread.spawn(Effect.fail("boom"))
-        const stopped = yield* Thread.spawn(Effect.never)
-        yield* Thread.interrupt(stopped)
-        return [yield* Thread.await(ok), yield* Thread.await(ko), yield* Thread.await(stopped)] as const
-      }).pipe(Effect.withConsole(console)))
+      const exits = yield* Threading.main(
+        Effect.gen(function*() {
+          const ok = yield* Thread.spawn(Effect.succeed(1))
+          const ko = yield* Thread.spawn(Effect.fail("boom"))
+          const stopped = yield* Thread.spawn(Effect.never)
+          yield* Thread.interrupt(stopped)
+          return [yield* Thread.await(ok), yield* Thread.await(ko), yield* Thread.await(stopped)] as const
+        }).pipe(Effect.withConsole(console))
+      )
       expect(exits[0]).toEqual(Exit.succeed(1))
       expect(exits[1]).toEqual(Exit.fail("boom"))
       expect(Exit.isInterrupted(exits[2])).toBe(true)
@@ -346,7 +352,10 @@ describe("Thread.critical", () => {
           Effect.gen(function*() {
             yield* Effect.sleep("1 second")
             yield* Thread.critical(
-              record("write begins").pipe(Effect.zipRight(Effect.sleep("3 seconds")), Effect.zipRight(record("write ends")))
+              record("write begins").pipe(
+                Effect.zipRight(Effect.sleep("3 seconds")),
+                Effect.zipRight(record("write ends"))
+              )
             )
             yield* record("after the section") // must not run: interrupted at its end
           }).pipe(Effect.onInterrupt(() => record("stopped"))),

@@ -157,11 +157,13 @@ describe("the shutdown sequence", () => {
     Effect.gen(function*() {
       const { record, labels } = makeEvents()
       const { console, err } = makeTestConsole()
-      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
-        yield* Threading.atExit(record("first registered"))
-        yield* Threading.atExit(Effect.fail("hook failed"))
-        yield* Threading.atExit(Effect.dieMessage("hook died"))
-      })).pipe(Effect.withConsole(console)))
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          yield* Threading.atExit(record("first registered"))
+          yield* Threading.atExit(Effect.fail("hook failed"))
+          yield* Threading.atExit(Effect.dieMessage("hook died"))
+        })).pipe(Effect.withConsole(console))
+      )
       expect(exit).toEqual(Exit.void)
       expect(labels()).toEqual(["first registered"])
       expect(err).toHaveLength(2)
@@ -248,13 +250,15 @@ describe("excepthook", () => {
     Effect.gen(function*() {
       const { console, err } = makeTestConsole()
       const { record, labels } = makeEvents()
-      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
-        yield* Thread.spawn(Effect.fail(new Error("disk full")), { name: "writer" })
-        yield* Thread.spawn(sleepThen("1 second", record("other thread done")))
-        yield* Effect.sleep("2 seconds")
-        yield* record("main done")
-        return "main result"
-      })).pipe(Effect.withConsole(console)))
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          yield* Thread.spawn(Effect.fail(new Error("disk full")), { name: "writer" })
+          yield* Thread.spawn(sleepThen("1 second", record("other thread done")))
+          yield* Effect.sleep("2 seconds")
+          yield* record("main done")
+          return "main result"
+        })).pipe(Effect.withConsole(console))
+      )
       expect(exit).toEqual(Exit.succeed("main result"))
       expect(labels()).toEqual(["other thread done", "main done"])
       expect(err).toHaveLength(1)
@@ -266,7 +270,9 @@ describe("excepthook", () => {
       const seen: Array<string> = []
       const excepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>) =>
         Effect.sync(() => {
-          seen.push(`${thread.name}: ${Cause.isDie(cause) ? "died" : Option.getOrUndefined(Cause.failureOption(cause))}`)
+          seen.push(
+            `${thread.name}: ${Cause.isDie(cause) ? "died" : Option.getOrUndefined(Cause.failureOption(cause))}`
+          )
         })
       yield* runVirtual(Threading.main(
         Effect.gen(function*() {
@@ -297,7 +303,9 @@ describe("excepthook", () => {
       )
       expect(exit).toEqual(Exit.void)
       expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(/^Exception in threading.excepthook:\n.*hook is broken.*Exception in thread Thread-1:\n.*thread error/s)
+      expect(err[0]).toMatch(
+        /^Exception in threading.excepthook:\n.*hook is broken.*Exception in thread Thread-1:\n.*thread error/s
+      )
     }))
 })
 
@@ -387,7 +395,9 @@ describe("options", () => {
         expect(ran).toBe(false)
         const defect = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
         expect(defect).toBeInstanceOf(Thread.ThreadError)
-        expect((defect as Thread.ThreadError).message).toMatch(/^invalid option (shutdownTimeout|daemonGrace|excepthook): /)
+        expect((defect as Thread.ThreadError).message).toMatch(
+          /^invalid option (shutdownTimeout|daemonGrace|excepthook): /
+        )
       }))
   }
 

@@ -9,7 +9,6 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import * as harness from "../process/harness.js"
 
-
 /** Runs an example; fails if it has not exited within `withinSeconds`. */
 const runExample = (name: string, args: ReadonlyArray<string> = [], withinSeconds = 20) =>
   harness.runExample(name, args, withinSeconds * 1000)
