@@ -201,38 +201,46 @@ const names = (fibers: Iterable<Fiber.RuntimeFiber<unknown, unknown>>): string =
 // -----------------------------------------------------------------------------
 
 /**
- * Forks the fiber of a thread, synchronously, so that checking, forking and
- * registering happen in one step that no other fiber can observe half-done.
- * The fiber is a root fiber (like `Effect.forkDaemon`) with the caller's
- * fiber refs, the thread's captured context, and `currentThread` set.
+ * Forks a root fiber (like `Effect.forkDaemon`) that runs `body` on behalf of
+ * `thread`: with the caller's fiber refs, `context`, `currentThread` set and
+ * the `thread` log annotation. Synchronous, so that checking, forking and
+ * registering a thread happen in one step no other fiber can see half-done.
  */
+const forkAs = <A, E>(
+  parent: Fiber.RuntimeFiber<unknown, unknown>,
+  thread: ThreadImpl<unknown, unknown>,
+  context: Context.Context<never>,
+  body: Effect.Effect<A, E, any>
+): Fiber.RuntimeFiber<A, E> =>
+  Runtime.runFork(
+    Runtime.make({ context, runtimeFlags: Runtime.defaultRuntimeFlags, fiberRefs: parent.getFiberRefs() }),
+    body as Effect.Effect<A, E>,
+    {
+      immediate: false,
+      updateRefs: (refs, fiberId) =>
+        // `refs` are already forked for `fiberId` by `runFork`: only set ours.
+        FiberRefs.updateManyAs(refs, {
+          entries: [
+            [currentThread, [[fiberId, thread]]],
+            [
+              FiberRef.currentLogAnnotations,
+              [[
+                fiberId,
+                HashMap.set(FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations), "thread", thread.name)
+              ]]
+            ]
+          ]
+        })
+    }
+  )
+
+/** Forks the fiber of a thread, in the context it captured, and records it. */
 const forkThread = <A, E>(
   parent: Fiber.RuntimeFiber<unknown, unknown>,
   thread: ThreadImpl<A, E>,
   body: Effect.Effect<A, E, any>
 ): Fiber.RuntimeFiber<A, E> => {
-  const runtime = Runtime.make({
-    context: thread.context,
-    runtimeFlags: Runtime.defaultRuntimeFlags,
-    fiberRefs: parent.getFiberRefs()
-  })
-  const fiber = Runtime.runFork(runtime, body as Effect.Effect<A, E>, {
-    immediate: false,
-    updateRefs: (refs, fiberId) =>
-      // `refs` are already forked for `fiberId` by `runFork`: only set ours.
-      FiberRefs.updateManyAs(refs, {
-        entries: [
-          [currentThread, [[fiberId, thread]]],
-          [
-            FiberRef.currentLogAnnotations,
-            [[
-              fiberId,
-              HashMap.set(FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations), "thread", thread.name)
-            ]]
-          ]
-        ]
-      })
-  })
+  const fiber = forkAs(parent, thread as ThreadImpl<unknown, unknown>, thread.context, body)
   thread.fiber = fiber
   return fiber
 }
@@ -503,20 +511,9 @@ const interruptDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
  * interrupt its losing side.
  */
 const runShutdown = (self: ThreadingImpl): Effect.Effect<void> =>
-  Effect.withFiberRuntime((parent) => {
-    const fiber = Runtime.runFork(
-      Runtime.make({
-        context: parent.currentContext,
-        runtimeFlags: Runtime.defaultRuntimeFlags,
-        fiberRefs: parent.getFiberRefs()
-      })
-    )(shutdown(self), {
-      immediate: false,
-      updateRefs: (refs, fiberId) =>
-        FiberRefs.updateAs(refs, { fiberId, fiberRef: currentThread, value: self.mainThread })
-    })
-    return Effect.asVoid(Fiber.await(fiber))
-  })
+  Effect.withFiberRuntime((parent) =>
+    Effect.asVoid(Fiber.await(forkAs(parent, self.mainThread, parent.currentContext, shutdown(self))))
+  )
 
 // -----------------------------------------------------------------------------
 // Entry points
