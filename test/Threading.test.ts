@@ -231,6 +231,38 @@ describe("the shutdown sequence", () => {
       ])
     }))
 
+  it.effect("warns about nothing when no thread is left to stop, even with a zero daemonGrace", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.flatMap(Thread.spawn(Effect.void), (t) => Thread.join(t)), { daemonGrace: 0 }).pipe(
+          Effect.withConsole(console)
+        )
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(err).toEqual([])
+    }))
+
+  it.effect("enumerate lists daemons still running their finalizers during step (c), and none after", () =>
+    Effect.gen(function*() {
+      const seen: Array<ReadonlyArray<string>> = []
+      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        const record = Effect.flatMap(Threading.enumerate, (ts) => Effect.sync(() => seen.push(ts.map((t) => t.name))))
+        yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => sleepThen("1 second", record))), {
+          daemon: true,
+          name: "slow"
+        })
+        yield* Thread.spawn(Effect.never, { daemon: true, name: "quick" })
+        const running = yield* Deferred.make<void>()
+        yield* Thread.spawn(Deferred.succeed(running, undefined).pipe(Effect.zipRight(Effect.never)), { daemon: true })
+        yield* Deferred.await(running)
+        yield* Threading.atExit(record)
+        return yield* Threading.enumerate.pipe(Effect.map((ts) => ts.length))
+      })))
+      expect(exit).toEqual(Exit.succeed(4))
+      expect(seen).toEqual([["slow", "quick", "Thread-1"], ["slow"]])
+    }))
+
   it.effect("the default daemonGrace is 5 seconds", () =>
     Effect.gen(function*() {
       expect(Duration.toMillis(Threading.defaultDaemonGrace)).toBe(5000)

@@ -108,6 +108,12 @@ export class ThreadingImpl implements Threading.Threading {
   /** For the default names `Thread-N`. */
   counter = 0
   mainThread!: ThreadImpl<unknown, unknown>
+  /**
+   * The threads step (c) stops, set when it begins: no thread can start from
+   * then on, and the registry's sets are closed (closing them is what
+   * interrupts their fibers).
+   */
+  stopping: ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>> | undefined = undefined
   constructor(
     readonly options: options_.Resolved,
     readonly registry: Scope.CloseableScope,
@@ -121,23 +127,17 @@ export class ThreadingImpl implements Threading.Threading {
     return `Threading(${this.phase}, ${this.activeCount()} active)`
   }
   activeCount(): number {
-    return (this.mainThread?.status === "started" ? 1 : 0) + size(this.nonDaemons) + size(this.daemons)
+    return (this.mainThread?.status === "started" ? 1 : 0) + this.threadFibers().length
+  }
+  /** The fibers of the threads alive now (the main thread aside). */
+  threadFibers(): ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>> {
+    // Once step (c) has begun, the sets are closed (and a closed FiberSet
+    // cannot be iterated in effect 3.22): the snapshot it took tells instead.
+    return this.stopping === undefined
+      ? [...this.nonDaemons, ...this.daemons]
+      : this.stopping.filter((fiber) => fiber.unsafePoll() === null)
   }
 }
-
-/**
- * The fibers of a set. Once a `FiberSet` is closed, its `Symbol.iterator`
- * returns an Iterable instead of an Iterator (effect 3.22), so `for...of` over
- * it throws "undefined is not a function": read it through this guard.
- */
-const fibersOf = <A, E>(set: FiberSet.FiberSet<A, E>): Array<Fiber.RuntimeFiber<A, E>> => {
-  const iterator: unknown = set[Symbol.iterator]()
-  return typeof iterator === "object" && iterator !== null && "next" in iterator
-    ? Array.from({ [Symbol.iterator]: () => iterator as Iterator<Fiber.RuntimeFiber<A, E>> })
-    : []
-}
-
-const size = (set: FiberSet.FiberSet<unknown, unknown>): number => fibersOf(set).length
 
 /** @internal */
 export const tag: Context.Tag<Threading.Threading, Threading.Threading> = Context.GenericTag<Threading.Threading>(
@@ -389,11 +389,9 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threa
   (self) => {
     const instance = self as ThreadingImpl
     const threads: Array<ThreadImpl<unknown, unknown>> = []
-    for (const set of [instance.nonDaemons, instance.daemons]) {
-      for (const fiber of fibersOf(set)) {
-        const thread = fiber.getFiberRef(currentThread)
-        if (thread !== undefined) threads.push(thread)
-      }
+    for (const fiber of instance.threadFibers()) {
+      const thread = fiber.getFiberRef(currentThread)
+      if (thread !== undefined) threads.push(thread)
     }
     threads.sort((a, b) => a.ident! - b.ident!)
     return instance.mainThread.status === "started" ? [instance.mainThread, ...threads] : threads
@@ -455,11 +453,12 @@ const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
     })
     return Effect.raceFirst(bounded, Effect.as(Deferred.await(self.skipJoin), "skipped" as const)).pipe(
       Effect.flatMap((outcome) => {
-        if (outcome === "joined" || size(self.nonDaemons) === 0) return Effect.void
+        const left = Array.from(self.nonDaemons)
+        if (outcome === "joined" || left.length === 0) return Effect.void
         const why = outcome === "timeout"
           ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed`
           : "signal received while waiting for non-daemon threads"
-        return warn(`${why}; interrupting non-daemon threads still running: ${names(fibersOf(self.nonDaemons))}`)
+        return warn(`${why}; interrupting non-daemon threads still running: ${names(left)}`)
       })
     )
   })
@@ -485,23 +484,26 @@ const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
  * (c) Interrupt every daemon thread (and any non-daemon still running after
  * (a) was cut short), so their finalizers run; wait at most `daemonGrace`.
  * From here on, starting a thread fails.
+ *
+ * Closing the registry is the interruption: each `FiberSet` interrupts its
+ * fibers and awaits them, as `Fiber.interruptAll` does. It runs in a fiber of
+ * its own so that a thread that will not stop cannot hold the exit past
+ * `daemonGrace`.
  */
 const interruptDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.gen(function*() {
     self.phase = "stopping"
-    const threads = [...fibersOf(self.daemons), ...fibersOf(self.nonDaemons)]
+    self.stopping = [...self.daemons, ...self.nonDaemons]
     const grace = self.options.daemonGrace
-    const finished = yield* Fiber.interruptAll(threads).pipe(
+    const closing = yield* Effect.forkDaemon(Scope.close(self.registry, Exit.void))
+    const finished = yield* Fiber.await(closing).pipe(
       Effect.timeoutTo({ duration: grace, onSuccess: () => true, onTimeout: () => false })
     )
-    if (!finished) {
-      const stuck = threads.filter((fiber) => fiber.unsafePoll() === null)
+    const stuck = finished ? [] : self.threadFibers()
+    if (stuck.length > 0) {
       yield* warn(`daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`)
-      // Release the registry without waiting on threads that would not stop.
-      yield* Effect.forkDaemon(Scope.close(self.registry, Exit.void))
     } else {
-      // Every thread has ended: release the registry before returning, so nothing is left running.
-      yield* Scope.close(self.registry, Exit.void)
+      self.stopping = []
     }
   })
 
