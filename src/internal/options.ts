@@ -77,6 +77,15 @@ export const decodeDuration = (
 }
 
 /**
+ * Decodes a wait's timeout as Python does for `join` and `Timer`: a negative
+ * number counts as zero; anything that is not a duration is refused.
+ *
+ * @internal
+ */
+export const decodeTimeout = (name: string, input: Duration.DurationInput): Duration.Duration | ThreadError =>
+  decodeDuration(name, typeof input === "number" && input < 0 ? 0 : input, true)
+
+/**
  * Validates and fills in the options of an instance. Bad input is a
  * `ThreadError` naming the option, returned (not thrown) so the caller can
  * fail at construction time instead of hanging later.

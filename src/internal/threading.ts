@@ -345,14 +345,10 @@ export const join = <A, E>(
   if (options?.timeout === undefined) {
     return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
   }
-  const timeout = decodeJoinTimeout(options.timeout)
+  const timeout = options_.decodeTimeout("timeout", options.timeout)
   if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
   return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
 }
-
-/** Python clamps a negative join timeout to zero; anything not a duration is refused. */
-const decodeJoinTimeout = (input: Duration.DurationInput): Duration.Duration | errors.ThreadError =>
-  options_.decodeDuration("timeout", typeof input === "number" && input < 0 ? 0 : input, true)
 
 /** @internal */
 export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>

@@ -115,10 +115,6 @@ export class TimerImpl<A, E> extends ThreadImpl<Option.Option<A>, E> implements 
 export const isTimer = (u: unknown): u is Thread.Timer<unknown, unknown> =>
   typeof u === "object" && u !== null && TimerTypeId in u
 
-/** Python's `Event.wait` treats a negative timeout as zero; so does the timer. */
-const decodeInterval = (input: Duration.DurationInput): Duration.Duration | errors.ThreadError =>
-  options_.decodeDuration("interval", typeof input === "number" && input < 0 ? 0 : input, true)
-
 /** @internal */
 export const makeTimer = <A, E, R>(
   interval: Duration.DurationInput,
@@ -126,7 +122,7 @@ export const makeTimer = <A, E, R>(
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
   Effect.suspend(() => {
-    const decoded = decodeInterval(interval)
+    const decoded = options_.decodeTimeout("interval", interval)
     if (decoded instanceof errors.ThreadError) return Effect.fail(decoded)
     return Effect.gen(function*() {
       const cancelled = yield* Deferred.make<void>()
