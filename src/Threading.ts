@@ -1,0 +1,234 @@
+/**
+ * One `Threading` instance is one "interpreter": a registry of threads, a main
+ * thread, and the shutdown sequence that gives Effect programs Python's exit
+ * rule — the program ends when the main program and every non-daemon thread
+ * have finished; daemon threads are then interrupted, their finalizers run.
+ *
+ * Shutdown, when the main program ends (success, failure or interruption):
+ *
+ * - (a) join the non-daemon threads, including ones started while waiting
+ *   (at most `shutdownTimeout`);
+ * - (b) run the `atExit` hooks, last registered first;
+ * - (c) interrupt the daemon threads, waiting at most `daemonGrace` for their
+ *   finalizers; from here on, starting a thread fails;
+ * - (d) done: `main` returns, `runMain` exits the process.
+ *
+ * @since 0.1.0
+ * @module
+ */
+import type * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as options from "./internal/options.js"
+import * as runtime from "./internal/runMain.js"
+import * as internal from "./internal/threading.js"
+import type { Thread } from "./Thread.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.ThreadingTypeId as TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A threading instance: its threads, its main thread and its shutdown.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Threading {
+  readonly [TypeId]: TypeId
+}
+
+/**
+ * The service tag of the threading instance that `Thread` functions use.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const Threading: Context.Service<Threading, Threading> = internal.tag
+
+/**
+ * Options of an instance (`main`, `runMain`, `layer`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * The longest wait for the non-daemon threads in step (a). Default: wait
+   * forever, as Python does. Non-daemon threads still running after it are
+   * interrupted in step (c) with the daemons, and a warning on stderr names
+   * them.
+   */
+  readonly shutdownTimeout?: Duration.Input | undefined
+  /**
+   * The longest wait for interrupted threads' finalizers in step (c).
+   * Default: 5 seconds. Threads still running after it are named in a
+   * warning on stderr and left behind.
+   */
+  readonly daemonGrace?: Duration.Input | undefined
+  /**
+   * Called with a thread that failed or died (not one that was interrupted),
+   * in that thread, before it ends. Default: prints
+   * `Exception in thread NAME:` and the pretty cause to stderr, as Python's
+   * `threading.excepthook` does.
+   */
+  readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * Options of `runMain`: those of an instance, and of `NodeRuntime.runMain`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunMainOptions extends Options {
+  /**
+   * Default: `false` — as `NodeRuntime.runMain`, the default logger is
+   * replaced by Effect's pretty logger. Set it to keep the default logger
+   * (and so `Logger.replace(Logger.defaultLogger, ...)` in the program).
+   */
+  readonly disablePrettyLogger?: boolean | undefined
+}
+
+/**
+ * The default of `Options.daemonGrace`: 5 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRACE
+
+/**
+ * Runs `program` as the main thread of a fresh instance, then the shutdown
+ * sequence; succeeds or fails with the program's own result, once shutdown
+ * has finished. Invalid options make it die with a `ThreadError` at once.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Schedule } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.spawn(
+ *     Console.log("tick").pipe(Effect.repeat(Schedule.spaced("1 second"))),
+ *     { daemon: true }
+ *   )
+ *   yield* Thread.spawn(Effect.sleep("3 seconds")) // holds the program open
+ * })
+ *
+ * // ends after 3 seconds; the daemon is interrupted then
+ * Effect.runPromise(Threading.main(program))
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const main: <A, E, R>(
+  program: Effect.Effect<A, E, R>,
+  options?: Options
+) => Effect.Effect<A, E, Exclude<R, Threading>> = internal.main
+
+/**
+ * The Node entry point: runs `main`, then ends the process even if stray
+ * handles (timers, sockets) are left. Exit code 0 on success, 1 on failure
+ * (the cause is printed to stderr), 130 after SIGINT, 143 after SIGTERM.
+ *
+ * The first signal interrupts the main program and starts the shutdown
+ * sequence; a second one — or a first one that arrives while the non-daemon
+ * threads are being waited for — skips that wait. A third one exits at once.
+ *
+ * It needs `@effect/platform-node`, loaded when `runMain` is called: the rest
+ * of the library does not.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * Threading.runMain(Console.log("hello"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: RunMainOptions) => void =
+  runtime.runMain
+
+/**
+ * A layer providing a fresh instance; the fiber that uses it is the main
+ * thread, and closing the layer's scope runs the shutdown sequence. Use it to
+ * start threads from a request handler, a CLI, or any Effect program.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Thread.spawn(Effect.sleep("1 second")).pipe(
+ *   Effect.provide(Threading.layer({ daemonGrace: "2 seconds" }))
+ * ) // returns after the thread has ended
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: (options?: Options) => Layer.Layer<Threading> = internal.layer
+
+/**
+ * The threads alive now, the main thread included, in start order (Python's
+ * `threading.enumerate()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const enumerate: Effect.Effect<ReadonlyArray<Thread>, never, Threading> = internal.enumerate
+
+/**
+ * How many threads are alive, the main thread included (Python's
+ * `threading.active_count()`).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const activeCount: Effect.Effect<number, never, Threading> = internal.activeCount
+
+/**
+ * The main thread (Python's `threading.main_thread()`): named `MainThread`,
+ * not a daemon.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const mainThread: Effect.Effect<Thread, never, Threading> = internal.mainThread
+
+/**
+ * Registers a hook that runs at shutdown (Python's `atexit.register`): after
+ * the non-daemon threads have finished and before the daemon threads are
+ * interrupted, last registered first. A failing hook is reported on stderr
+ * and the others still run. The hook keeps the context it was registered in.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const program = Threading.atExit(Console.log("bye"))
+ *
+ * Threading.runMain(program) // prints "bye" at exit
+ * ```
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const atExit: <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<void, never, Threading | R> =
+  internal.atExit

@@ -1,0 +1,113 @@
+import type * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type { Thread } from "../Thread.js"
+import { ThreadError } from "./errors.js"
+
+/** @internal */
+export interface Options {
+  readonly shutdownTimeout?: Duration.Input | undefined
+  readonly daemonGrace?: Duration.Input | undefined
+  readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+}
+
+/** @internal */
+export interface Resolved {
+  /** `undefined` means "wait forever", as Python does. */
+  readonly shutdownTimeout: Duration.Duration | undefined
+  readonly daemonGrace: Duration.Duration
+  readonly excepthook: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+}
+
+/** @internal */
+export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
+
+const invalid = (name: string, input: unknown, why: string) =>
+  new ThreadError({ message: `invalid option ${name}: ${why} (got ${describe(input)})` })
+
+const describe = (input: unknown): string => {
+  if (typeof input === "string") return JSON.stringify(input)
+  // JSON.stringify(NaN) and JSON.stringify(Infinity) are "null"
+  if (typeof input === "number") return String(input)
+  if (typeof input === "bigint") return `${input}n`
+  if (Duration.isDuration(input)) return Duration.format(input)
+  try {
+    return JSON.stringify(input) ?? String(input)
+  } catch {
+    return String(input)
+  }
+}
+
+const isNegativeOrNaN = (n: number) => Number.isNaN(n) || n < 0
+
+/**
+ * Decodes a user-supplied duration, refusing what `Duration.decode` would
+ * silently turn into zero (negative numbers, `NaN`) or throw on.
+ *
+ * @internal
+ */
+export const decodeDuration = (
+  name: string,
+  input: unknown,
+  allowInfinite: boolean
+): Duration.Duration | ThreadError => {
+  if (typeof input === "number" && isNegativeOrNaN(input)) {
+    return invalid(name, input, "expected a non-negative duration")
+  }
+  if (typeof input === "bigint" && input < BigInt(0)) {
+    return invalid(name, input, "expected a non-negative duration")
+  }
+  if (Array.isArray(input) && input.some((n) => typeof n !== "number" || isNegativeOrNaN(n))) {
+    return invalid(name, input, "expected a non-negative [seconds, nanos] pair")
+  }
+  if (typeof input === "string") {
+    const value = Number.parseFloat(input)
+    if (isNegativeOrNaN(value)) return invalid(name, input, "expected a non-negative duration")
+  }
+  let decoded: Duration.Duration
+  try {
+    decoded = Duration.fromInputUnsafe(input as Duration.Input)
+  } catch {
+    return invalid(name, input, "expected a Duration, a number of milliseconds or a string like \"5 seconds\"")
+  }
+  if (!allowInfinite && !Duration.isFinite(decoded)) {
+    return invalid(name, input, "expected a finite duration")
+  }
+  return decoded
+}
+
+/**
+ * Decodes a wait's timeout as Python does for `join` and `Timer`: a negative
+ * number counts as zero; anything that is not a duration is refused.
+ *
+ * @internal
+ */
+export const decodeTimeout = (name: string, input: Duration.Input): Duration.Duration | ThreadError =>
+  decodeDuration(name, typeof input === "number" && input < 0 ? 0 : input, true)
+
+/**
+ * Validates and fills in the options of an instance. Bad input is a
+ * `ThreadError` naming the option, returned (not thrown) so the caller can
+ * fail at construction time instead of hanging later.
+ *
+ * @internal
+ */
+export const resolve = (options: Options | undefined): Resolved | ThreadError => {
+  let shutdownTimeout: Duration.Duration | undefined = undefined
+  if (options?.shutdownTimeout !== undefined) {
+    const decoded = decodeDuration("shutdownTimeout", options.shutdownTimeout, true)
+    if (decoded instanceof ThreadError) return decoded
+    shutdownTimeout = Duration.isFinite(decoded) ? decoded : undefined
+  }
+  let daemonGrace = DEFAULT_DAEMON_GRACE
+  if (options?.daemonGrace !== undefined) {
+    const decoded = decodeDuration("daemonGrace", options.daemonGrace, false)
+    if (decoded instanceof ThreadError) return decoded
+    daemonGrace = decoded
+  }
+  const excepthook = options?.excepthook
+  if (excepthook !== undefined && typeof excepthook !== "function") {
+    return invalid("excepthook", excepthook, "expected a function (thread, cause) => Effect<void>")
+  }
+  return { shutdownTimeout, daemonGrace, excepthook }
+}

@@ -1,0 +1,579 @@
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
+import { dual, identity } from "effect/Function"
+import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
+import * as MutableRef from "effect/MutableRef"
+import { pipeArguments } from "effect/Pipeable"
+import * as Ref from "effect/Ref"
+import * as References from "effect/References"
+import * as Scope from "effect/Scope"
+import type * as Thread from "../Thread.js"
+import type * as Threading from "../Threading.js"
+import * as errors from "./errors.js"
+import * as options_ from "./options.js"
+
+// -----------------------------------------------------------------------------
+// Type ids
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const ThreadTypeId: Thread.TypeId = Symbol.for("effect-threading/Thread") as Thread.TypeId
+
+/** @internal */
+export const ThreadingTypeId: Threading.TypeId = Symbol.for("effect-threading/Threading") as Threading.TypeId
+
+const variance = { _A: identity, _E: identity }
+
+// -----------------------------------------------------------------------------
+// State
+// -----------------------------------------------------------------------------
+
+/**
+ * Where an instance is in its life, as a tagged union (like `FiberSet`'s
+ * `Open | Closed`). Threads may be started until `Stopping`, the step in which
+ * the daemons are interrupted (Python's "interpreter shutdown").
+ *
+ * - `Running`: the main program runs.
+ * - `Joining`: step (a), waiting for the non-daemon threads.
+ * - `AtExit`: step (b), running the `atExit` hooks.
+ * - `Stopping`: step (c); `threads` is the snapshot of the fibers it
+ *   interrupts (the registry's sets are closed from then on).
+ * - `Done`: step (d); `leftBehind` are the threads that outlived `daemonGrace`.
+ *
+ * @internal
+ */
+export type State =
+  | { readonly _tag: "Running" }
+  | { readonly _tag: "Joining" }
+  | { readonly _tag: "AtExit" }
+  | { readonly _tag: "Stopping"; readonly threads: ReadonlyArray<Fiber.Fiber<unknown, unknown>> }
+  | { readonly _tag: "Done"; readonly leftBehind: ReadonlyArray<Fiber.Fiber<unknown, unknown>> }
+
+const Running: State = { _tag: "Running" }
+const Joining: State = { _tag: "Joining" }
+const AtExit: State = { _tag: "AtExit" }
+
+/**
+ * The thread that the calling fiber belongs to. Fibers forked inside a thread
+ * inherit it (it is in their context), which is what makes `Thread.current`
+ * work for them too.
+ *
+ * @internal
+ */
+export const currentThread: Context.Reference<ThreadImpl<unknown, unknown> | undefined> = Context.Reference<
+  ThreadImpl<unknown, unknown> | undefined
+>("effect-threading/currentThread", { defaultValue: () => undefined })
+
+/** @internal */
+export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
+  readonly [ThreadTypeId] = variance as Thread.Thread.Variance<A, E>
+  /** Set, once, by `start`; a thread is alive while its fiber has no exit. */
+  fiber: Fiber.Fiber<A, E> | undefined = undefined
+  constructor(
+    readonly instance: ThreadingImpl,
+    readonly name: string,
+    public daemon: boolean,
+    readonly target: Effect.Effect<A, E, any>,
+    readonly context: Context.Context<never>
+  ) {}
+  get ident(): number | undefined {
+    return this.fiber === undefined ? undefined : this.fiber.id
+  }
+  get status(): "initial" | "started" | "stopped" {
+    return this.fiber === undefined ? "initial" : this.fiber.pollUnsafe() === undefined ? "started" : "stopped"
+  }
+  toString(): string {
+    const ident = this.ident
+    return `<Thread(${this.name}, ${this.status}${this.daemon ? " daemon" : ""}${
+      ident === undefined ? "" : ` ${ident}`
+    })>`
+  }
+  toJSON(): unknown {
+    return { _id: "Thread", name: this.name, daemon: this.daemon, ident: this.ident, status: this.status }
+  }
+  [Inspectable.NodeInspectSymbol](): unknown {
+    return this.toString()
+  }
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+}
+
+/**
+ * One "interpreter": a registry of threads, a main thread and a shutdown
+ * sequence. Non-daemon and daemon threads live in two `FiberSet`s owned by
+ * the instance's registry scope; a finished thread leaves its set.
+ *
+ * @internal
+ */
+export class ThreadingImpl implements Threading.Threading {
+  readonly [ThreadingTypeId]: Threading.TypeId = ThreadingTypeId
+  state: State = Running
+  /** For the default names `Thread-N`. */
+  readonly counter: MutableRef.MutableRef<number> = MutableRef.make(0)
+  /** The main thread; its fiber is the main program's (or the layer user's). */
+  readonly mainThread: ThreadImpl<unknown, unknown>
+  constructor(
+    readonly options: options_.Resolved,
+    readonly registry: Scope.Closeable,
+    readonly nonDaemons: FiberSet.FiberSet<unknown, unknown>,
+    readonly daemons: FiberSet.FiberSet<unknown, unknown>,
+    readonly hooks: Ref.Ref<ReadonlyArray<Effect.Effect<unknown, unknown>>>,
+    /** Completed by a signal (see `runMain`) to cut step (a) short. */
+    readonly skipJoin: Deferred.Deferred<void>
+  ) {
+    this.mainThread = new ThreadImpl(this, "MainThread", false, Effect.void, Context.empty())
+  }
+  toString(): string {
+    return `Threading(${this.state._tag}, ${this.activeCount()} active)`
+  }
+  activeCount(): number {
+    return (this.mainThread.status === "started" ? 1 : 0) + this.threadFibers().length
+  }
+  /** The fibers of the threads alive now (the main thread aside). */
+  threadFibers(): ReadonlyArray<Fiber.Fiber<unknown, unknown>> {
+    // Once step (c) has begun, the sets are closed: the snapshot it took tells.
+    switch (this.state._tag) {
+      case "Stopping":
+        return this.state.threads.filter(isRunning)
+      case "Done":
+        return this.state.leftBehind.filter(isRunning)
+      default:
+        return [...this.nonDaemons, ...this.daemons]
+    }
+  }
+}
+
+const isRunning = (fiber: Fiber.Fiber<unknown, unknown>): boolean => fiber.pollUnsafe() === undefined
+
+/** @internal */
+export const tag: Context.Service<Threading.Threading, Threading.Threading> = Context.Service<Threading.Threading>(
+  "effect-threading/Threading"
+)
+
+/** @internal */
+export const isThread = (u: unknown): u is Thread.Thread<unknown, unknown> =>
+  typeof u === "object" && u !== null && ThreadTypeId in u
+
+const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> =>
+  Effect.gen(function*() {
+    const registry = yield* Scope.make("parallel")
+    const nonDaemons = yield* Scope.provide(FiberSet.make(), registry)
+    const daemons = yield* Scope.provide(FiberSet.make(), registry)
+    const hooks = yield* Ref.make<ReadonlyArray<Effect.Effect<unknown, unknown>>>([])
+    const skipJoin = yield* Deferred.make<void>()
+    return new ThreadingImpl(options, registry, nonDaemons, daemons, hooks, skipJoin)
+  })
+
+/** The thread of a fiber, as seen by `instance`: outside its threads, the main thread. */
+const currentOf = (
+  instance: ThreadingImpl,
+  thread: ThreadImpl<unknown, unknown> | undefined
+): ThreadImpl<unknown, unknown> => thread !== undefined && thread.instance === instance ? thread : instance.mainThread
+
+// -----------------------------------------------------------------------------
+// Reporting
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Console.error(`Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`)
+
+/**
+ * Reports a thread's failure through its instance's excepthook; a failing
+ * hook is itself reported, never lost.
+ *
+ * @internal
+ */
+export const reportThreadFailure = (
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  (thread.instance.options.excepthook ?? defaultExcepthook)(thread, cause).pipe(
+    Effect.catchCause((hookCause) =>
+      Console.error(
+        `Exception in threading.excepthook:\n${Cause.pretty(hookCause)}\n` +
+          `Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`
+      )
+    )
+  )
+
+const warn = (message: string) => Console.error(`Warning: ${message}`)
+
+const names = (fibers: Iterable<Fiber.Fiber<unknown, unknown>>): string =>
+  Array.from(fibers, (fiber) => fiber.getRef(currentThread)?.name ?? `fiber #${fiber.id}`).join(", ")
+
+// -----------------------------------------------------------------------------
+// Threads
+// -----------------------------------------------------------------------------
+
+/**
+ * Forks a root fiber (like `Effect.forkDetach`) that runs `body` on behalf of
+ * `thread`: in `context`, with `currentThread` set and the `thread` log
+ * annotation. Synchronous, so that checking, forking and registering a thread
+ * happen in one step no other fiber can see half-done. The body starts on the
+ * scheduler's next tick, as a forked fiber does.
+ */
+const forkAs = <A, E>(
+  thread: ThreadImpl<unknown, unknown>,
+  context: Context.Context<never>,
+  body: Effect.Effect<A, E, any>
+): Fiber.Fiber<A, E> => {
+  const annotations = Context.get(context, References.CurrentLogAnnotations)
+  const threadContext = Context.add(
+    Context.add(context, currentThread, thread),
+    References.CurrentLogAnnotations,
+    { ...annotations, thread: thread.name }
+  )
+  return Effect.runForkWith(threadContext)(Effect.andThen(Effect.yieldNow, body) as Effect.Effect<A, E>)
+}
+
+/** Forks the fiber of a thread, in the context it captured, and records it. */
+const forkThread = <A, E>(
+  thread: ThreadImpl<A, E>,
+  context: Context.Context<never>,
+  body: Effect.Effect<A, E, any>
+): Fiber.Fiber<A, E> => {
+  const fiber = forkAs(thread as ThreadImpl<unknown, unknown>, context, body)
+  thread.fiber = fiber
+  return fiber
+}
+
+const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
+  Effect.tapCause(
+    thread.target,
+    (cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
+  )
+
+/** A new thread of the caller's instance, in the caller's context (`make` without the effect). */
+const newThread = <A, E>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  target: Effect.Effect<A, E, any>,
+  options: Thread.MakeOptions | undefined
+): ThreadImpl<A, E> => {
+  const context = fiber.context
+  const instance = Context.getUnsafe(context, tag) as ThreadingImpl
+  const name = options?.name ?? `Thread-${MutableRef.incrementAndGet(instance.counter)}`
+  const daemon = options?.daemon ?? currentOf(instance, fiber.getRef(currentThread)).daemon
+  return new ThreadImpl(instance, name, daemon, target, context)
+}
+
+/** Starts `thread`: the error `start` fails with, or `undefined` once started. */
+const startThread = <A, E>(thread: ThreadImpl<A, E>): errors.ThreadError | undefined => {
+  if (thread.fiber !== undefined) {
+    return errors.make(errors.messages.startedTwice)
+  }
+  const instance = thread.instance
+  if (instance.state._tag === "Stopping" || instance.state._tag === "Done") {
+    return errors.make(errors.messages.atShutdown)
+  }
+  const fiber = forkThread(thread, thread.context, threadBody(thread))
+  FiberSet.addUnsafe(thread.daemon ? instance.daemons : instance.nonDaemons, fiber)
+  return undefined
+}
+
+/** @internal */
+export const make = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
+  Effect.withFiber((fiber) => Effect.succeed(newThread(fiber, target, options)))
+
+/** @internal */
+export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
+  Effect.suspend(() => {
+    const error = startThread(self as ThreadImpl<A, E>)
+    return error === undefined ? Effect.void : Effect.fail(error)
+  })
+
+/** @internal */
+export const spawn = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  // `make` then `start`, in one step.
+  Effect.withFiber((parent) => {
+    const thread = newThread(parent, target, options)
+    const error = startThread(thread)
+    return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
+  })
+
+/** @internal */
+export const setDaemon = dual<
+  (daemon: boolean) => <A, E>(self: Thread.Thread<A, E>) => Effect.Effect<void, errors.ThreadError>,
+  <A, E>(self: Thread.Thread<A, E>, daemon: boolean) => Effect.Effect<void, errors.ThreadError>
+>(2, (self, daemon) =>
+  Effect.suspend(() => {
+    const thread = self as ThreadImpl<unknown, unknown>
+    if (thread.fiber !== undefined) {
+      return Effect.fail(errors.make(errors.messages.daemonOfActive))
+    }
+    thread.daemon = daemon
+    return Effect.void
+  }))
+
+/** The checks Python's `join` makes, then the thread's fiber. */
+const joinable = <A, E>(
+  self: Thread.Thread<A, E>,
+  f: (fiber: Fiber.Fiber<A, E>) => Effect.Effect<any, any>
+) =>
+  Effect.withFiber<any, any>((caller) => {
+    const thread = self as ThreadImpl<A, E>
+    if (thread.fiber === undefined) {
+      return Effect.fail(errors.make(errors.messages.joinBeforeStart))
+    }
+    if (currentOf(thread.instance, caller.getRef(currentThread)) === thread) {
+      return Effect.fail(errors.make(errors.messages.joinCurrent))
+    }
+    return f(thread.fiber)
+  })
+
+/** @internal */
+export const join = <A, E>(
+  self: Thread.Thread<A, E>,
+  options?: Thread.JoinOptions
+): Effect.Effect<void, errors.ThreadError> => {
+  if (options?.timeout === undefined) {
+    return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+  }
+  const timeout = options_.decodeTimeout("timeout", options.timeout)
+  if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
+  return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+}
+
+/** @internal */
+export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
+  joinable(self, Fiber.await)
+
+/** @internal */
+export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
+  Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+
+/** @internal */
+export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const fiber = (self as ThreadImpl<A, E>).fiber
+    return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
+  })
+
+/** @internal */
+export const current: Effect.Effect<Thread.Thread, never, Threading.Threading> = Effect.withFiber((fiber) =>
+  Effect.succeed(currentOf(Context.getUnsafe(fiber.context, tag) as ThreadingImpl, fiber.getRef(currentThread)))
+)
+
+/** @internal */
+export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Effect.uninterruptible
+
+// -----------------------------------------------------------------------------
+// Registry queries
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threading.Threading> = Effect.map(
+  tag,
+  (self) => {
+    const instance = self as ThreadingImpl
+    const threads: Array<ThreadImpl<unknown, unknown>> = []
+    for (const fiber of instance.threadFibers()) {
+      const thread = fiber.getRef(currentThread)
+      if (thread !== undefined) threads.push(thread)
+    }
+    threads.sort((a, b) => a.ident! - b.ident!)
+    return instance.mainThread.status === "started" ? [instance.mainThread, ...threads] : threads
+  }
+)
+
+/** @internal */
+export const activeCount: Effect.Effect<number, never, Threading.Threading> = Effect.map(
+  tag,
+  (self) => (self as ThreadingImpl).activeCount()
+)
+
+/** @internal */
+export const mainThread: Effect.Effect<Thread.Thread, never, Threading.Threading> = Effect.map(
+  tag,
+  (self) => (self as ThreadingImpl).mainThread
+)
+
+/** @internal */
+export const atExit = <X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<void, never, Threading.Threading | R> =>
+  Effect.contextWith((context: Context.Context<Threading.Threading | R>) =>
+    Ref.update(
+      (Context.get(context, tag) as ThreadingImpl).hooks,
+      (hooks) => [...hooks, Effect.provideContext(effect, context)]
+    )
+  )
+
+// -----------------------------------------------------------------------------
+// Shutdown
+// -----------------------------------------------------------------------------
+
+/**
+ * The shutdown sequence, run when the main program has ended (by success,
+ * failure or interruption). The steps are named as in the README.
+ *
+ * @internal
+ */
+export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    yield* joinNonDaemonThreads(self) // (a)
+    yield* runAtExitHooks(self) // (b)
+    const leftBehind = yield* interruptDaemonThreads(self) // (c)
+    self.state = { _tag: "Done", leftBehind } // (d)
+  })
+
+/**
+ * (a) Join every non-daemon thread, including those started while waiting;
+ * at most `shutdownTimeout`, and no longer once a signal asks to skip it.
+ */
+const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    self.state = Joining
+    const all = Effect.as(FiberSet.awaitEmpty(self.nonDaemons), "joined" as const)
+    const timeout = self.options.shutdownTimeout
+    const bounded = timeout === undefined
+      ? all
+      : Effect.timeoutOrElse(all, { duration: timeout, orElse: () => Effect.succeed("timeout" as const) })
+    return Effect.raceFirst(bounded, Effect.as(Deferred.await(self.skipJoin), "skipped" as const)).pipe(
+      Effect.flatMap((outcome) => {
+        const left = Array.from(self.nonDaemons)
+        if (outcome === "joined" || left.length === 0) return Effect.void
+        const why = outcome === "timeout"
+          ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed`
+          : "signal received while waiting for non-daemon threads"
+        return warn(`${why}; interrupting non-daemon threads still running: ${names(left)}`)
+      })
+    )
+  })
+
+/** (b) Run the `atExit` hooks, last registered first; a failing hook is reported and the others still run. */
+const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
+  const next = Ref.modify(
+    self.hooks,
+    (hooks) => [hooks[hooks.length - 1], hooks.slice(0, -1)] as const
+  )
+  const loop: Effect.Effect<void> = Effect.flatMap(next, (hook) =>
+    hook === undefined ? Effect.void : hook.pipe(
+      Effect.catchCause((cause) => Console.error(`Exception ignored in atExit hook:\n${Cause.pretty(cause)}`)),
+      Effect.andThen(loop)
+    ))
+  return Effect.suspend(() => {
+    self.state = AtExit
+    return loop
+  })
+}
+
+/**
+ * (c) Interrupt every daemon thread (and any non-daemon still running after
+ * (a) was cut short), so their finalizers run; wait at most `daemonGrace`.
+ * From here on, starting a thread fails. Returns the threads left behind.
+ *
+ * Closing the registry is the interruption: each `FiberSet` interrupts its
+ * fibers and awaits them, as `Fiber.interruptAll` does. It runs in a fiber of
+ * its own so that a thread that will not stop cannot hold the exit past
+ * `daemonGrace`.
+ */
+const interruptDaemonThreads = (
+  self: ThreadingImpl
+): Effect.Effect<ReadonlyArray<Fiber.Fiber<unknown, unknown>>> =>
+  Effect.gen(function*() {
+    self.state = { _tag: "Stopping", threads: [...self.daemons, ...self.nonDaemons] }
+    const grace = self.options.daemonGrace
+    const closing = yield* Effect.forkDetach(Scope.close(self.registry, Exit.void))
+    const finished = yield* Fiber.await(closing).pipe(
+      Effect.as(true),
+      Effect.timeoutOrElse({ duration: grace, orElse: () => Effect.succeed(false) })
+    )
+    const stuck = finished ? [] : self.threadFibers()
+    if (stuck.length > 0) {
+      yield* warn(`daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`)
+    }
+    return stuck
+  })
+
+/**
+ * Runs `shutdown` in its own interruptible fiber and waits for it: called
+ * from finalizers, which are uninterruptible, where a timeout could never
+ * interrupt its losing side.
+ */
+const runShutdown = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.withFiber((parent) => Effect.asVoid(Fiber.await(forkAs(self.mainThread, parent.context, shutdown(self)))))
+
+// -----------------------------------------------------------------------------
+// Entry points
+// -----------------------------------------------------------------------------
+
+const validated = <A, E, R>(
+  options: options_.Options | undefined,
+  f: (options: options_.Resolved) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const resolved = options_.resolve(options)
+    return resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved)
+  })
+
+/**
+ * `main`, with a callback that sees the instance once the main thread has
+ * started (used by `runMain` to route signals).
+ *
+ * @internal
+ */
+export const mainWith = <A, E, R>(
+  program: Effect.Effect<A, E, R>,
+  options: options_.Options | undefined,
+  onStart: (instance: ThreadingImpl) => void
+): Effect.Effect<A, E, Exclude<R, Threading.Threading>> =>
+  validated(options, (resolved) =>
+    Effect.acquireUseRelease(
+      makeInstance(resolved),
+      (instance) =>
+        Effect.withFiber<A, E, Exclude<R, Threading.Threading>>((parent) => {
+          const context = Context.add(parent.context, tag, instance)
+          const fiber = forkThread(instance.mainThread, context, program) as Fiber.Fiber<A, E>
+          onStart(instance)
+          return Effect.flatMap(Fiber.await(fiber), identity).pipe(
+            Effect.onInterrupt(() => Fiber.interrupt(fiber))
+          )
+        }),
+      runShutdown
+    ))
+
+/** @internal */
+export const main = <A, E, R>(
+  program: Effect.Effect<A, E, R>,
+  options?: options_.Options
+): Effect.Effect<A, E, Exclude<R, Threading.Threading>> => mainWith(program, options, () => {})
+
+/** @internal */
+export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
+  Layer.effectContext(
+    validated(options, (resolved) =>
+      Effect.gen(function*() {
+        const mainEnded = yield* Deferred.make<void>()
+        const instance = yield* Effect.acquireRelease(
+          makeInstance(resolved),
+          (instance) =>
+            Deferred.succeed(mainEnded, undefined).pipe(
+              Effect.andThen(Fiber.await(instance.mainThread.fiber!)),
+              Effect.andThen(runShutdown(instance))
+            )
+        )
+        yield* Effect.withFiber<void>((parent) => {
+          forkThread(instance.mainThread, parent.context, Deferred.await(mainEnded))
+          return Effect.void
+        })
+        const annotations = yield* References.CurrentLogAnnotations
+        return Context.make(tag, instance).pipe(
+          Context.add(References.CurrentLogAnnotations, { ...annotations, thread: "MainThread" })
+        )
+      })
+    )
+  )

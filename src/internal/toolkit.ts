@@ -1,0 +1,157 @@
+/**
+ * The background toolkit: the uses the seed names for daemon threads
+ * (logging, monitoring, periodic maintenance) and Python's `threading.Timer`,
+ * as small pieces built on `spawn`/`make`/`start` and Effect's own `Schedule`,
+ * `Deferred` and `Duration`.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
+import type * as Thread from "../Thread.js"
+import type * as Threading from "../Threading.js"
+import * as errors from "./errors.js"
+import * as options_ from "./options.js"
+import { currentThread, make, reportThreadFailure, spawn, start, ThreadImpl, type ThreadingImpl } from "./threading.js"
+
+// -----------------------------------------------------------------------------
+// daemon / nonDaemon
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const daemon = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: Thread.ShorthandOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  spawn(effect, { ...options, daemon: true })
+
+/** @internal */
+export const nonDaemon = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options?: Thread.ShorthandOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  spawn(effect, { ...options, daemon: false })
+
+// -----------------------------------------------------------------------------
+// periodic
+// -----------------------------------------------------------------------------
+
+/**
+ * One run of a periodic thread's effect. A failure or defect is reported
+ * through the instance's excepthook and swallowed, so the schedule goes on;
+ * with `stopOnError` it is kept and ends the thread (whose own body then
+ * reports it, once). Interruption is never swallowed: it is how the thread
+ * stops at shutdown.
+ */
+const runOnce = <A, E, R>(effect: Effect.Effect<A, E, R>, stopOnError: boolean): Effect.Effect<void, E, R> =>
+  stopOnError ?
+    Effect.asVoid(effect) :
+    Effect.catchCause(
+      Effect.asVoid(effect),
+      (cause) =>
+        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.flatMap(
+          currentThread,
+          (thread) => thread === undefined ? Effect.failCause(cause) : reportThreadFailure(thread, cause)
+        )
+    )
+
+/** @internal */
+export const periodic = <A, E, R, Out, ES, R2>(
+  effect: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<Out, unknown, ES, R2>,
+  options?: Thread.PeriodicOptions
+): Effect.Effect<Thread.Thread<Out, E | ES>, errors.ThreadError, Threading.Threading | R | R2> => {
+  const run = runOnce(effect, options?.stopOnError === true)
+  const loop = options?.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
+  return spawn(loop, {
+    name: options?.name,
+    daemon: options?.daemon ?? true
+  })
+}
+
+// -----------------------------------------------------------------------------
+// Timer
+// -----------------------------------------------------------------------------
+
+/** @internal */
+export const TimerTypeId: Thread.TimerTypeId = Symbol.for("effect-threading/Timer") as Thread.TimerTypeId
+
+/**
+ * A `Thread` whose target waits `interval` for its `cancelled` signal and
+ * runs the function only if the wait timed out: Python's `Timer.run`,
+ * `self.finished.wait(self.interval)` then `if not self.finished.is_set()`.
+ *
+ * @internal
+ */
+export class TimerImpl<A, E> extends ThreadImpl<Option.Option<A>, E> implements Thread.Timer<A, E> {
+  readonly [TimerTypeId]: Thread.TimerTypeId = TimerTypeId
+  constructor(
+    instance: ThreadingImpl,
+    name: string,
+    daemon: boolean,
+    target: Effect.Effect<Option.Option<A>, E, any>,
+    context: Context.Context<never>,
+    readonly interval: Duration.Duration,
+    readonly cancelled: Deferred.Deferred<void>
+  ) {
+    super(instance, name, daemon, target, context)
+  }
+  override toString(): string {
+    // Python's repr uses the class name: <Timer(Thread-1, started 7)>.
+    return `<Timer${super.toString().slice("<Thread".length)}`
+  }
+  override toJSON(): unknown {
+    return { ...(super.toJSON() as object), _id: "Timer", interval: this.interval.toJSON() }
+  }
+}
+
+/** @internal */
+export const isTimer = (u: unknown): u is Thread.Timer<unknown, unknown> =>
+  typeof u === "object" && u !== null && TimerTypeId in u
+
+/** @internal */
+export const makeTimer = <A, E, R>(
+  interval: Duration.Input,
+  effect: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  Effect.suspend(() => {
+    const decoded = options_.decodeTimeout("interval", interval)
+    if (decoded instanceof errors.ThreadError) return Effect.fail(decoded)
+    return Effect.gen(function*() {
+      const cancelled = yield* Deferred.make<void>()
+      const target: Effect.Effect<Option.Option<A>, E, R> = Deferred.await(cancelled).pipe(
+        Effect.as(false),
+        Effect.timeoutOrElse({ duration: decoded, orElse: () => Effect.succeed(true) }),
+        Effect.flatMap((fire) => fire ? Effect.asSome(effect) : Effect.succeedNone)
+      )
+      // `make` gives the name, the inherited daemon flag and the context.
+      const thread = (yield* make(target, options)) as ThreadImpl<Option.Option<A>, E>
+      return new TimerImpl<A, E>(
+        thread.instance,
+        thread.name,
+        thread.daemon,
+        thread.target,
+        thread.context,
+        decoded,
+        cancelled
+      )
+    })
+  })
+
+/** @internal */
+export const timer = <A, E, R>(
+  interval: Duration.Input,
+  effect: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  Effect.tap(makeTimer(interval, effect, options), start)
+
+/** @internal */
+export const cancel = <A, E>(self: Thread.Timer<A, E>): Effect.Effect<void> =>
+  Effect.asVoid(Deferred.succeed((self as TimerImpl<A, E>).cancelled, undefined))
