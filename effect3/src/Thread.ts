@@ -77,7 +77,10 @@ export declare namespace Thread {
  * @category models
  */
 export interface MakeOptions {
-  /** Default: `Thread-N`, N counting from 1 in each `Threading` instance. */
+  /**
+   * Default: `Thread-N`, N counting from 1 in each `Threading` instance. An
+   * empty name counts as none (`Thread-N`), as in CPython.
+   */
   readonly name?: string | undefined
   /** Default: the creating thread's flag (the main thread is not a daemon). */
   readonly daemon?: boolean | undefined
@@ -380,7 +383,7 @@ export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<
  * @category models
  */
 export interface ShorthandOptions {
-  /** Default: `Thread-N`. */
+  /** Default: `Thread-N` (also for an empty name). */
   readonly name?: string | undefined
 }
 

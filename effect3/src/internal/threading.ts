@@ -259,7 +259,8 @@ const newThread = <A, E>(
 ): ThreadImpl<A, E> => {
   const context = fiber.currentContext
   const instance = Context.unsafeGet(context, tag) as ThreadingImpl
-  const name = options?.name ?? `Thread-${++instance.counter}`
+  // An empty name counts as none, as in CPython (`str(name or _newname())`).
+  const name = options?.name || `Thread-${++instance.counter}`
   const daemon = options?.daemon ?? currentOf(instance, fiber.getFiberRef(currentThread)).daemon
   return new ThreadImpl(instance, name, daemon, target, context)
 }
