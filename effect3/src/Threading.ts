@@ -185,8 +185,25 @@ export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: 
 export const layer: (options?: Options) => Layer.Layer<Threading> = internal.layer
 
 /**
- * The threads alive now, the main thread included, in start order (Python's
- * `threading.enumerate()`).
+ * The threads alive now, in start order, after the main thread (Python's
+ * `threading.enumerate()`). The main thread is always listed first, for the
+ * instance's whole life: also in `atExit` hooks, while the daemons are being
+ * stopped, and after `main` has returned — as CPython lists it at shutdown.
+ * `Thread.isAlive` tells whether the main program is still running.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.spawn(Effect.never, { name: "watcher", daemon: true })
+ *   const threads = yield* Threading.enumerate
+ *   yield* Console.log(threads.map((t) => t.name)) // [ 'MainThread', 'watcher' ]
+ * })
+ *
+ * Threading.runMain(program)
+ * ```
  *
  * @since 0.1.0
  * @category getters
@@ -194,8 +211,22 @@ export const layer: (options?: Options) => Layer.Layer<Threading> = internal.lay
 export const enumerate: Effect.Effect<ReadonlyArray<Thread>, never, Threading> = internal.enumerate
 
 /**
- * How many threads are alive, the main thread included (Python's
- * `threading.active_count()`).
+ * How many threads `enumerate` lists (Python's `threading.active_count()`):
+ * the threads alive now plus the main thread, which is always counted, so it
+ * is at least 1.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.spawn(Effect.sleep("1 second"))
+ *   yield* Console.log(yield* Threading.activeCount) // 2
+ * })
+ *
+ * Threading.runMain(program)
+ * ```
  *
  * @since 0.1.0
  * @category getters

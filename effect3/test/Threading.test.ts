@@ -243,7 +243,7 @@ describe("the shutdown sequence", () => {
       expect(err).toEqual([])
     }))
 
-  it.effect("enumerate lists daemons still running their finalizers during step (c), and none after", () =>
+  it.effect("enumerate lists daemons still running their finalizers during step (c), main first, and none after", () =>
     Effect.gen(function*() {
       const seen: Array<ReadonlyArray<string>> = []
       const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
@@ -260,7 +260,7 @@ describe("the shutdown sequence", () => {
         return yield* Threading.enumerate.pipe(Effect.map((ts) => ts.length))
       })))
       expect(exit).toEqual(Exit.succeed(4))
-      expect(seen).toEqual([["slow", "quick", "Thread-1"], ["slow"]])
+      expect(seen).toEqual([["MainThread", "slow", "quick", "Thread-1"], ["MainThread", "slow"]])
     }))
 
   it.effect("the default daemonGrace is 5 seconds", () =>

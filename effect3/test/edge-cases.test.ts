@@ -30,3 +30,41 @@ describe("an empty name counts as no name: Thread-N, as in CPython", () => {
       )
     }))
 })
+
+describe("enumerate lists the main thread first for the instance's whole life; activeCount counts it", () => {
+  it.effect("in the program, in atExit hooks, during step (c) and after main has returned", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const see = (when: string) =>
+        Effect.gen(function*() {
+          const names = (yield* Threading.enumerate).map((t) => t.name).join(",")
+          const count = yield* Threading.activeCount
+          const alive = yield* Thread.isAlive(yield* Threading.mainThread)
+          seen.push(`${when}: ${names} (${count}, main ${alive ? "alive" : "stopped"})`)
+        })
+      let instance: Threading.Threading | undefined
+      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        instance = yield* Threading.Threading
+        yield* Thread.daemon(Effect.never.pipe(Effect.onInterrupt(() => see("step (c)"))), { name: "d" })
+        yield* Threading.atExit(see("atExit"))
+        yield* see("program")
+      })))
+      expect(exit).toEqual(Exit.void)
+      yield* Effect.provideService(see("after"), Threading.Threading, instance!)
+      expect(seen).toEqual([
+        "program: MainThread,d (2, main alive)",
+        "atExit: MainThread,d (2, main stopped)",
+        "step (c): MainThread,d (2, main stopped)",
+        "after: MainThread (1, main stopped)"
+      ])
+    }))
+
+  it.effect("with Threading.layer too, after its scope has closed", () =>
+    Effect.gen(function*() {
+      const instance = yield* Threading.Threading.pipe(Effect.provide(Threading.layer()))
+      const names = yield* Effect.provideService(Threading.enumerate, Threading.Threading, instance)
+      const count = yield* Effect.provideService(Threading.activeCount, Threading.Threading, instance)
+      expect(names.map((t) => t.name)).toEqual(["MainThread"])
+      expect(count).toBe(1)
+    }))
+})

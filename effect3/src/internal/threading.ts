@@ -126,8 +126,9 @@ export class ThreadingImpl implements Threading.Threading {
   toString(): string {
     return `Threading(${this.phase}, ${this.activeCount()} active)`
   }
+  /** The main thread counts for the instance's whole life, as in CPython (`enumerate()` lists it at exit). */
   activeCount(): number {
-    return (this.mainThread?.status === "started" ? 1 : 0) + this.threadFibers().length
+    return 1 + this.threadFibers().length
   }
   /** The fibers of the threads alive now (the main thread aside). */
   threadFibers(): ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>> {
@@ -391,7 +392,9 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threa
       if (thread !== undefined) threads.push(thread)
     }
     threads.sort((a, b) => a.ident! - b.ident!)
-    return instance.mainThread.status === "started" ? [instance.mainThread, ...threads] : threads
+    // The main thread is listed first even once it has ended (CPython: at
+    // shutdown, `enumerate() == [main_thread()]`, shown as stopped).
+    return [instance.mainThread, ...threads]
   }
 )
 
