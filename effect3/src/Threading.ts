@@ -77,10 +77,13 @@ export interface Options {
    */
   readonly daemonGrace?: Duration.DurationInput | undefined
   /**
-   * Called with a thread that failed or died (not one that was interrupted),
-   * in that thread, before it ends. Default: prints
+   * Called with a thread that failed or died, in that thread, before it ends,
+   * uninterruptibly. That includes a thread that fails or dies while being
+   * interrupted (a daemon whose finalizer dies at exit); a thread that was
+   * only interrupted is not reported. Default: prints
    * `Exception in thread NAME:` and the pretty cause to stderr, as Python's
-   * `threading.excepthook` does.
+   * `threading.excepthook` does. A hook that fails (or throws) is reported
+   * with the thread's failure: both are printed.
    */
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
 }

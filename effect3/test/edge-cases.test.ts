@@ -6,9 +6,13 @@
  * Python".
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Schedule } from "effect"
+import { Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
+import { runRecorded } from "./toolkit/helpers.js"
 import { runVirtual } from "./utils.js"
+
+const refused = (record: (label: string) => Effect.Effect<void>, what: string) =>
+  Effect.catchTag("ThreadError", (e: Thread.ThreadError) => record(`${what} refused: ${e.message}`))
 
 describe("an empty name counts as no name: Thread-N, as in CPython", () => {
   it.effect("make, spawn, daemon, nonDaemon, periodic, timer and makeTimer", () =>
@@ -66,5 +70,44 @@ describe("enumerate lists the main thread first for the instance's whole life; a
       const count = yield* Effect.provideService(Threading.activeCount, Threading.Threading, instance)
       expect(names.map((t) => t.name)).toEqual(["MainThread"])
       expect(count).toBe(1)
+    }))
+})
+
+describe("a thread that fails or dies while being interrupted is reported", () => {
+  it.effect("daemons whose finalizer dies, or lets a refused spawn escape, at step (c); not a plain interruption", () =>
+    Effect.gen(function*() {
+      const { exit, hooked } = yield* runRecorded(Effect.gen(function*() {
+        yield* Thread.daemon(Effect.never.pipe(Effect.ensuring(Effect.die(new Error("flush failed")))), {
+          name: "flusher"
+        })
+        yield* Thread.daemon(
+          Effect.never.pipe(Effect.onInterrupt(() => Effect.orDie(Thread.spawn(Effect.void)))),
+          { name: "respawner" }
+        )
+        yield* Thread.daemon(Effect.never.pipe(Effect.ensuring(Effect.void)), { name: "quiet" })
+      }))
+      expect(exit).toEqual(Exit.void)
+      expect(hooked.map((h) => h.thread).sort()).toEqual(["flusher", "respawner"])
+      expect(hooked.find((h) => h.thread === "flusher")?.error).toEqual(new Error("flush failed"))
+      expect(hooked.find((h) => h.thread === "respawner")?.error).toEqual(
+        new Thread.ThreadError({ message: "can't create new thread at interpreter shutdown" })
+      )
+    }))
+
+  it.effect("a thread stopped by Thread.interrupt whose finalizer fails", () =>
+    Effect.gen(function*() {
+      const { hooked } = yield* runRecorded(Effect.gen(function*() {
+        const started = yield* Deferred.make<void>()
+        const t = yield* Thread.spawn(
+          Deferred.succeed(started, undefined).pipe(
+            Effect.zipRight(Effect.never),
+            Effect.ensuring(Effect.die("cleanup failed"))
+          ),
+          { name: "worker" }
+        )
+        yield* Deferred.await(started)
+        yield* Thread.interrupt(t)
+      }))
+      expect(hooked).toEqual([{ thread: "worker", error: "cleanup failed" }])
     }))
 })

@@ -246,8 +246,15 @@ const forkThread = <A, E>(
   return fiber
 }
 
+/**
+ * A thread's target, with its failure reported. The report runs
+ * uninterruptibly (`onError`), so that a thread that fails or dies while being
+ * interrupted — a daemon whose finalizer dies at step (c) — is reported too:
+ * `tapErrorCause`'s handler would itself be interrupted. A cause that is only
+ * interruption is not a failure.
+ */
 const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
-  Effect.tapErrorCause(
+  Effect.onError(
     thread.target,
     (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
   )
