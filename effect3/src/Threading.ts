@@ -24,7 +24,7 @@ import type * as Layer from "effect/Layer"
 import * as options from "./internal/options.js"
 import * as runtime from "./internal/runMain.js"
 import * as internal from "./internal/threading.js"
-import type { Thread } from "./Thread.js"
+import type { Thread, ThreadError } from "./Thread.js"
 
 /**
  * @since 0.1.0
@@ -251,6 +251,13 @@ export const mainThread: Effect.Effect<Thread, never, Threading> = internal.main
  * interrupted, last registered first. A failing hook is reported on stderr
  * and the others still run. The hook keeps the context it was registered in.
  *
+ * Registering works until the hooks begin to run — also from a non-daemon
+ * thread while the shutdown waits for it. From then on (inside a hook, or in
+ * a finalizer at step (c)) it fails with
+ * `ThreadError("can't register atexit after shutdown")` and the hook is not
+ * registered: it could never run (CPython 3.11–3.13 accept it and silently
+ * never run it).
+ *
  * @example
  * ```ts
  * import { Console, Effect } from "effect"
@@ -264,5 +271,5 @@ export const mainThread: Effect.Effect<Thread, never, Threading> = internal.main
  * @since 0.1.0
  * @category lifecycle
  */
-export const atExit: <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<void, never, Threading | R> =
+export const atExit: <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<void, ThreadError, Threading | R> =
   internal.atExit

@@ -9,10 +9,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { runRecorded } from "./toolkit/helpers.js"
-import { runVirtual } from "./utils.js"
+import { makeEvents, runVirtual } from "./utils.js"
 
-const refused = (record: (label: string) => Effect.Effect<void>, what: string) =>
-  Effect.catchTag("ThreadError", (e: Thread.ThreadError) => record(`${what} refused: ${e.message}`))
+/** Records a `ThreadError` refusal as `WHAT refused: MESSAGE`. */
+const refused =
+  (record: (label: string) => Effect.Effect<void>, what: string) =>
+  <A, R>(self: Effect.Effect<A, Thread.ThreadError, R>): Effect.Effect<A | void, never, R> =>
+    Effect.catchTag(self, "ThreadError", (e) => record(`${what} refused: ${e.message}`))
 
 describe("an empty name counts as no name: Thread-N, as in CPython", () => {
   it.effect("make, spawn, daemon, nonDaemon, periodic, timer and makeTimer", () =>
@@ -109,5 +112,34 @@ describe("a thread that fails or dies while being interrupted is reported", () =
         yield* Thread.interrupt(t)
       }))
       expect(hooked).toEqual([{ thread: "worker", error: "cleanup failed" }])
+    }))
+})
+
+describe("atExit once the hooks have begun", () => {
+  it.effect("fails with ThreadError from a hook or a finalizer at step (c), and the hook never runs", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Threading.atExit(Threading.atExit(record("late hook ran")).pipe(refused(record, "from a hook")))
+        yield* Thread.daemon(
+          Effect.never.pipe(
+            Effect.onInterrupt(() => Threading.atExit(record("late hook ran")).pipe(refused(record, "at step (c)")))
+          )
+        )
+      })))
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual([
+        "from a hook refused: can't register atexit after shutdown",
+        "at step (c) refused: can't register atexit after shutdown"
+      ])
+    }))
+
+  it.effect("still works from a non-daemon thread while step (a) waits for it", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      yield* runVirtual(Threading.main(
+        Thread.spawn(Effect.sleep("1 second").pipe(Effect.zipRight(Threading.atExit(record("hook from step (a)")))))
+      ))
+      expect(labels()).toEqual(["hook from step (a)"])
     }))
 })

@@ -417,14 +417,23 @@ export const mainThread: Effect.Effect<Thread.Thread, never, Threading.Threading
   (self) => (self as ThreadingImpl).mainThread
 )
 
-/** @internal */
-export const atExit = <X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<void, never, Threading.Threading | R> =>
-  Effect.contextWithEffect((context: Context.Context<Threading.Threading | R>) =>
-    Ref.update(
-      (Context.get(context, tag) as ThreadingImpl).hooks,
-      (hooks) => [...hooks, Effect.provide(effect, context)]
-    )
-  )
+/**
+ * Registers a hook for step (b). Refused once step (b) has begun: a hook
+ * registered then would never run (CPython 3.11–3.13 accept it silently and
+ * drop it); registering while step (a) waits still works.
+ *
+ * @internal
+ */
+export const atExit = <X, E, R>(
+  effect: Effect.Effect<X, E, R>
+): Effect.Effect<void, errors.ThreadError, Threading.Threading | R> =>
+  Effect.contextWithEffect((context: Context.Context<Threading.Threading | R>) => {
+    const instance = Context.get(context, tag) as ThreadingImpl
+    if (instance.phase !== "running" && instance.phase !== "joining") {
+      return Effect.fail(errors.make(errors.messages.atExitAfterShutdown))
+    }
+    return Ref.update(instance.hooks, (hooks) => [...hooks, Effect.provide(effect, context)])
+  })
 
 // -----------------------------------------------------------------------------
 // Shutdown

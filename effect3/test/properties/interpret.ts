@@ -117,7 +117,8 @@ export const observe = (forest: Forest, extraSeconds = 30): Effect.Effect<Observ
               break
             }
             case "AtExit":
-              yield* Threading.atExit(rec({ _tag: "atexit-run", hook: op.hook }))
+              // Never refused here: no forest registers a hook once the hooks have begun.
+              yield* Effect.orDie(Threading.atExit(rec({ _tag: "atexit-run", hook: op.hook })))
               yield* rec({ _tag: "atexit-register", thread: spec.name, hook: op.hook })
               break
           }
