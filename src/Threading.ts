@@ -21,6 +21,7 @@ import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import * as dump_ from "./internal/dump.js"
 import * as options from "./internal/options.js"
 import * as runtime from "./internal/runMain.js"
 import * as internal from "./internal/threading.js"
@@ -77,6 +78,15 @@ export interface Options {
    */
   readonly daemonGrace?: Duration.Input | undefined
   /**
+   * After the main program is interrupted (by a signal, or by whoever runs
+   * `main`), the longest wait for its own finalizers — where a Layer app
+   * provided inside the program closes its server — before the shutdown
+   * sequence goes on without them, so that a container's single SIGTERM
+   * still runs the `atExit` hooks and the daemons' finalizers before the
+   * orchestrator's SIGKILL. Default: wait for them, as Python does.
+   */
+  readonly mainGrace?: Duration.Input | undefined
+  /**
    * Called with a thread that failed or died (not one that was interrupted),
    * in that thread, before it ends. Default: prints
    * `Exception in thread NAME:` and the pretty cause to stderr, as Python's
@@ -86,19 +96,47 @@ export interface Options {
 }
 
 /**
- * Options of `runMain`: those of an instance, and of `NodeRuntime.runMain`.
+ * Options of `main` and `runMain`: those of an instance, and the app's layer.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface MainOptions<ROut = never, E = never> extends Options {
+  /**
+   * The app's services (a database pool, an HTTP server...), built once the
+   * instance exists — so the layer may start threads — and provided to the
+   * program. They are released after step (c): every thread that captured
+   * them has ended by then, as Python's module globals outlive its threads.
+   * (A layer provided inside the program with `Effect.provide` is released
+   * when the main program ends, before step (a) waits for the threads.)
+   */
+  readonly layer?: Layer.Layer<ROut, E, Threading> | undefined
+}
+
+/**
+ * Options of `launch`: those of an instance, and how the process logs.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface LaunchOptions extends Options {
+  /**
+   * Default: `false` — the program logs through Effect's pretty logger
+   * (`Logger.consolePretty()`), as `runMain` did in the Effect 3 edition
+   * (where `NodeRuntime.runMain` installed it). Set it to keep Effect 4's
+   * default loggers, or the ones the program installs with `Logger.layer`.
+   */
+  readonly disablePrettyLogger?: boolean | undefined
+}
+
+/**
+ * Options of `runMain`: those of `main` (the app's layer included) and of
+ * `launch`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RunMainOptions extends Options {
-  /**
-   * Default: `false` — as `NodeRuntime.runMain`, the default logger is
-   * replaced by Effect's pretty logger. Set it to keep the default logger
-   * (and so `Logger.replace(Logger.defaultLogger, ...)` in the program).
-   */
-  readonly disablePrettyLogger?: boolean | undefined
-}
+export interface RunMainOptions<ROut = never, E = never> extends MainOptions<ROut, E>, LaunchOptions {}
 
 /**
  * The default of `Options.daemonGrace`: 5 seconds.
@@ -133,10 +171,10 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
  * @since 0.1.0
  * @category running
  */
-export const main: <A, E, R>(
+export const main: <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options?: Options
-) => Effect.Effect<A, E, Exclude<R, Threading>> = internal.main
+  options?: MainOptions<ROut, LE>
+) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = internal.main
 
 /**
  * The Node entry point: runs `main`, then ends the process even if stray
@@ -161,8 +199,130 @@ export const main: <A, E, R>(
  * @since 0.1.0
  * @category running
  */
-export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: RunMainOptions) => void =
-  runtime.runMain
+export const runMain: <A, E, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, Threading | ROut>,
+  options?: RunMainOptions<ROut, LE>
+) => void = runtime.runMain
+
+/**
+ * The Node entry point of a Layer app (an HTTP server, a queue consumer...):
+ * what `NodeRuntime.runMain(Layer.launch(layer))` does, with `Threading`
+ * provided to the layer and everything of `runMain` — exit codes 0/1/130/143,
+ * a second signal skips the wait for the non-daemon threads, a third exits at
+ * once, the process always ends.
+ *
+ * The layer is the app's "module globals": it is built once the instance
+ * exists and released after step (c), so a database pool the request
+ * handlers' threads use stays open until the last of them has ended. When
+ * the shutdown starts, the Node servers the layer opened stop accepting and
+ * drop their idle connections at once (requests in flight go on); the
+ * connections left are closed before the layer is released, so a half-sent
+ * request cannot hold the exit.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Layer } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const Heartbeat = Layer.effectDiscard(
+ *   Thread.daemon(Effect.forever(Console.log("alive").pipe(Effect.delay("1 second"))))
+ * )
+ *
+ * Threading.launch(Heartbeat) // runs until SIGINT / SIGTERM
+ * ```
+ *
+ * @since 1.0.0
+ * @category running
+ */
+export const launch: <ROut, E>(layer: Layer.Layer<ROut, E, Threading>, options?: LaunchOptions) => void = runtime.launch
+
+/**
+ * One live thread in a `ThreadDump`.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface ThreadInfo {
+  /** The thread's name. */
+  readonly name: string
+  /** Whether it is a daemon thread. */
+  readonly daemon: boolean
+  /** Whether it is the main thread. */
+  readonly main: boolean
+  /** Its ident (its fiber's id). */
+  readonly ident: number | undefined
+  /** How long it has run, by the Effect `Clock`. */
+  readonly ageMillis: number
+  /** `running` for the thread taking the dump; every other one is suspended (JavaScript runs one at a time). */
+  readonly status: "running" | "suspended"
+  /** The names of its current span and the span's parents, outermost first (when a tracer is on). */
+  readonly spans: ReadonlyArray<string>
+  /** Its current log annotations (`Effect.annotateLogs`), the `thread` name aside. */
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/**
+ * What `dump` returns: every live thread, the main thread first while it
+ * runs.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface ThreadDump {
+  /** When it was taken, in the Effect `Clock`'s milliseconds. */
+  readonly takenAt: number
+  /** The live threads. */
+  readonly threads: ReadonlyArray<ThreadInfo>
+}
+
+/**
+ * "Why is it still running?": the thread dump of the instance — Java's
+ * `jstack`, Go's SIGQUIT — listing each live thread with its name, daemon
+ * flag, ident, age, and what it is doing as far as Effect can tell (its
+ * spans and log annotations). The shutdown logs it by itself when
+ * `shutdownTimeout` or `daemonGrace` elapses and when a second signal cuts
+ * the wait; `formatDump` gives its text.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.spawn(Effect.never.pipe(Effect.withSpan("sync orders")), { name: "sync" })
+ *   const dump = yield* Threading.dump
+ *   yield* Console.log(Threading.formatDump(dump))
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const dump: Effect.Effect<ThreadDump, never, Threading> = dump_.dump
+
+/**
+ * The text of a `ThreadDump`, one block per thread as `jstack` prints them:
+ *
+ * ```text
+ * Thread dump (2 threads):
+ * "MainThread" #1 main age=4s suspended
+ * "sync" #7 age=3s 998ms suspended
+ *     spans: sync orders
+ *     annotations: shard=3
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const text = Effect.map(Threading.dump, Threading.formatDump)
+ * ```
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const formatDump: (dump: ThreadDump) => string = dump_.format
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main

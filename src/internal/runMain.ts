@@ -1,9 +1,11 @@
 import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Threading from "../Threading.js"
+import * as servers from "./servers.js"
 import * as internal from "./threading.js"
 
 /** Exit codes of a process ended by a signal: 128 + the signal's number. */
@@ -15,63 +17,71 @@ type Signal = keyof typeof signalCodes
 const installHint = "npm install @effect/platform-node@^4.1.0"
 
 /**
- * Where `runMain`'s process is, as seen by its signal handler: the one home of
- * its signal state.
+ * Where an entry point's process is, as its signal handler sees it: the one
+ * home of its signal state (the count of signals is shared by every instance
+ * of the process: `internal.processState`).
  *
  * - `Loading`: `@effect/platform-node` is being loaded; nothing runs yet.
  * - `Starting`: the runtime runs, the main thread has not started yet.
- * - `Running`: the instance exists; `signals` counts the signals received and
- *   `code` is the exit code the first one chose.
+ * - `Running`: the instance exists.
+ *
+ * `code` is the exit code the first signal chose.
  */
-type SignalState =
+type EntryState =
   | { readonly _tag: "Loading"; readonly code: number | undefined }
-  | { readonly _tag: "Starting"; readonly code: number | undefined; readonly signals: number }
-  | {
-    readonly _tag: "Running"
-    readonly instance: internal.ThreadingImpl
-    readonly code: number | undefined
-    readonly signals: number
-  }
+  | { readonly _tag: "Starting"; readonly code: number | undefined }
+  | { readonly _tag: "Running"; readonly code: number | undefined; readonly instance: internal.ThreadingImpl }
 
 /**
  * What a signal does, by how many have arrived: the first interrupts the main
  * program (the shutdown follows); the second — or a first that arrives once
- * the shutdown has begun — stops the wait for the non-daemon threads; the
- * third exits at once.
+ * the shutdown has begun — stops the wait for the non-daemon threads of every
+ * instance, and from then on the process exits within `daemonGrace` + 1 s
+ * whatever is still running; the third exits at once.
  */
-const onSignal = (state: SignalState, signal: Signal): SignalState => {
+const onSignal = (state: EntryState, signal: Signal): EntryState => {
   const code = state.code ?? signalCodes[signal]
   if (state._tag === "Loading") {
     // Nothing has started yet: there is nothing to shut down.
     process.exit(code)
   }
-  const signals = state.signals + 1
+  const signals = internal.receiveSignal()
   if (signals >= 3) {
     process.exit(code)
   }
-  if (state._tag === "Starting") {
-    return { _tag: "Starting", code, signals }
+  if (state._tag === "Running") {
+    const instance = state.instance
+    if (signals === 1 && instance.mainThread.status === "started") {
+      instance.mainThread.fiber!.interruptUnsafe()
+    }
+    if (signals >= 2 || instance.state._tag !== "Running") {
+      armDeadline(instance.options.daemonGrace, code)
+    }
   }
-  const instance = state.instance
-  if (signals === 1 && instance.mainThread.status === "started") {
-    instance.mainThread.fiber!.interruptUnsafe()
-  } else {
-    Deferred.doneUnsafe(instance.skipJoin, Exit.void)
-  }
-  return { ...state, code, signals }
+  return { ...state, code }
+}
+
+/** The bound after the signal that cut the wait: exit, whatever still runs. */
+const armDeadline = (grace: Duration.Duration, code: number): void => {
+  const millis = Duration.toMillis(grace) + 1000
+  setTimeout(() => {
+    process.stderr.write(`Exiting: still running ${Duration.format(Duration.millis(millis))} after the signal\n`)
+    process.exit(code)
+  }, millis).unref()
 }
 
 /**
- * `Threading.runMain`: `main` under `NodeRuntime.runMain`, with the signal
- * handling and teardown Python users expect (see `Threading.runMain`).
- *
- * @internal
+ * Runs `program` as the main thread of a fresh instance under
+ * `NodeRuntime.runMain`, with the app's `layer` built after the instance and
+ * released after step (c), the signal handling and the teardown Python users
+ * expect: `Threading.runMain` and `Threading.launch`.
  */
-export const runMain = <A, E>(
-  program: Effect.Effect<A, E, Threading.Threading>,
-  options?: Threading.RunMainOptions
+const runProcess = <A, E>(
+  program: Effect.Effect<A, E, any>,
+  options: Threading.RunMainOptions<any, any> | undefined,
+  appLayer: Layer.Layer<any, any, any> | undefined
 ): void => {
-  let state: SignalState = { _tag: "Loading", code: undefined }
+  let state: EntryState = { _tag: "Loading", code: undefined }
   // NodeRuntime.runMain interrupts the root fiber on every signal and cannot
   // tell them apart; this listener counts them and picks the exit code.
   const listener = (signal: Signal) => {
@@ -88,15 +98,13 @@ export const runMain = <A, E>(
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
-    state = { _tag: "Starting", code: state.code, signals: 0 }
+    state = { _tag: "Starting", code: state.code }
     NodeRuntime.runMain(
-      withLogger(internal.mainWith(program, options, (instance) => {
-        const current = state
-        state = { _tag: "Running", instance, code: current.code, signals: 0 }
-        if (current._tag === "Starting" && current.signals > 0) {
-          // A signal came while the runtime started: act on it now.
-          state = onSignal({ ...state, code: undefined }, current.code === 143 ? "SIGTERM" : "SIGINT")
-        }
+      withLogger(internal.mainWith(program, options, appLayer, (instance) => {
+        const signalled = internal.processState.signals > 0
+        state = { _tag: "Running", code: state.code, instance }
+        // A signal came while the runtime started: the program ends at once.
+        if (signalled) instance.mainThread.fiber!.interruptUnsafe()
       })),
       {
         disableErrorReporting: true,
@@ -113,4 +121,38 @@ export const runMain = <A, E>(
     process.stderr.write(`Threading.runMain needs @effect/platform-node (${installHint}):\n${String(error)}\n`)
     process.exit(1)
   })
+}
+
+/**
+ * `Threading.runMain`.
+ *
+ * @internal
+ */
+export const runMain = <A, E>(
+  program: Effect.Effect<A, E, any>,
+  options?: Threading.RunMainOptions<any, any>
+): void => runProcess(program, options, options?.layer)
+
+/**
+ * `Threading.launch`: a Layer app as the main program. The layer is built in
+ * the instance's resources scope, so what it provides outlives every thread;
+ * its Node servers stop accepting (and drop idle connections) as soon as the
+ * shutdown starts, and their remaining connections are closed before the
+ * layer is released.
+ *
+ * @internal
+ */
+export const launch = <ROut, E>(
+  layer: Layer.Layer<ROut, E, any>,
+  options?: Threading.LaunchOptions
+): void => {
+  const tracked = servers.track()
+  const app = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(tracked.closeAllConnections))).pipe(
+    Layer.provideMerge(layer)
+  )
+  runProcess(
+    Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(tracked.stopAccepting))),
+    options,
+    app
+  )
 }

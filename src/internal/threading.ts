@@ -1,4 +1,5 @@
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -77,6 +78,8 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
   readonly [ThreadTypeId] = variance as Thread.Thread.Variance<A, E>
   /** Set, once, by `start`; a thread is alive while its fiber has no exit. */
   fiber: Fiber.Fiber<A, E> | undefined = undefined
+  /** When `start` ran, in the milliseconds of the thread's `Clock` (for `Threading.dump`). */
+  startedAt = 0
   constructor(
     readonly instance: ThreadingImpl,
     readonly name: string,
@@ -128,7 +131,12 @@ export class ThreadingImpl implements Threading.Threading {
     readonly daemons: FiberSet.FiberSet<unknown, unknown>,
     readonly hooks: Ref.Ref<ReadonlyArray<Effect.Effect<unknown, unknown>>>,
     /** Completed by a signal (see `runMain`) to cut step (a) short. */
-    readonly skipJoin: Deferred.Deferred<void>
+    readonly skipJoin: Deferred.Deferred<void>,
+    /**
+     * Where the app's layer (`runMain`'s `layer` option, `launch`) is built:
+     * closed after step (c), so the services threads captured outlive them.
+     */
+    readonly resources: Scope.Closeable
   ) {
     this.mainThread = new ThreadImpl(this, "MainThread", false, Effect.void, Context.empty())
   }
@@ -170,8 +178,50 @@ const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> 
     const daemons = yield* Scope.provide(FiberSet.make(), registry)
     const hooks = yield* Ref.make<ReadonlyArray<Effect.Effect<unknown, unknown>>>([])
     const skipJoin = yield* Deferred.make<void>()
-    return new ThreadingImpl(options, registry, nonDaemons, daemons, hooks, skipJoin)
+    const resources = yield* Scope.make("sequential")
+    const instance = new ThreadingImpl(options, registry, nonDaemons, daemons, hooks, skipJoin, resources)
+    processState.instances.add(instance)
+    return instance
   })
+
+// -----------------------------------------------------------------------------
+// The process
+// -----------------------------------------------------------------------------
+
+/**
+ * What every instance in the process shares, whichever copy of the library
+ * made it: the instances alive, and how many signals an entry point
+ * (`runMain`, `launch`) has received.
+ *
+ * @internal
+ */
+export interface ProcessState {
+  readonly instances: Set<ThreadingImpl>
+  signals: number
+}
+
+/** @internal */
+export const processState: ProcessState = ((globalThis as any)[Symbol.for("effect-threading/process")] ??= {
+  instances: new Set(),
+  signals: 0
+})
+
+/**
+ * Records a signal received by an entry point and tells every instance: the
+ * second signal cuts the non-daemon wait of all of them; a first one cuts the
+ * wait of those already past their main program.
+ *
+ * @internal
+ */
+export const receiveSignal = (): number => {
+  const signals = ++processState.signals
+  for (const instance of processState.instances) {
+    if (signals >= 2 || instance.state._tag !== "Running") {
+      Deferred.doneUnsafe(instance.skipJoin, Exit.void)
+    }
+  }
+  return signals
+}
 
 /** The thread of a fiber, as seen by `instance`: outside its threads, the main thread. */
 const currentOf = (
@@ -244,6 +294,7 @@ const forkThread = <A, E>(
 ): Fiber.Fiber<A, E> => {
   const fiber = forkAs(thread as ThreadImpl<unknown, unknown>, context, body)
   thread.fiber = fiber
+  thread.startedAt = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
   return fiber
 }
 
@@ -428,6 +479,7 @@ export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
     yield* runAtExitHooks(self) // (b)
     const leftBehind = yield* interruptDaemonThreads(self) // (c)
     self.state = { _tag: "Done", leftBehind } // (d)
+    processState.instances.delete(self)
   })
 
 /**
@@ -521,36 +573,63 @@ const validated = <A, E, R>(
   })
 
 /**
- * `main`, with a callback that sees the instance once the main thread has
- * started (used by `runMain` to route signals).
+ * After the main program was interrupted (by a signal, or by whoever runs
+ * `main`), waits for its finalizers — at most `mainGrace` when it is set, in
+ * a fiber of its own since this runs where interruption is off.
+ */
+const stopMain = (instance: ThreadingImpl, fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => {
+  const grace = instance.options.mainGrace
+  if (grace === undefined) return Fiber.interrupt(fiber)
+  fiber.interruptUnsafe()
+  const bounded = Fiber.await(fiber).pipe(
+    Effect.asVoid,
+    Effect.timeoutOrElse({
+      duration: grace,
+      orElse: () =>
+        warn(`mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`)
+    })
+  )
+  return Effect.withFiber((parent) => Effect.asVoid(Fiber.await(forkAs(instance.mainThread, parent.context, bounded))))
+}
+
+/**
+ * `main`, with the app's layer (built in the instance's `resources` scope, so
+ * it is released after step (c)) and a callback that sees the instance once
+ * the main thread has started (used by `runMain` to route signals).
  *
  * @internal
  */
-export const mainWith = <A, E, R>(
+export const mainWith = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options: options_.Options | undefined,
+  appLayer: Layer.Layer<ROut, LE, any> | undefined,
   onStart: (instance: ThreadingImpl) => void
-): Effect.Effect<A, E, Exclude<R, Threading.Threading>> =>
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
   validated(options, (resolved) =>
     Effect.acquireUseRelease(
       makeInstance(resolved),
       (instance) =>
-        Effect.withFiber<A, E, Exclude<R, Threading.Threading>>((parent) => {
+        Effect.withFiber<A, E | LE, Exclude<R, Threading.Threading | ROut>>((parent) => {
           const context = Context.add(parent.context, tag, instance)
-          const fiber = forkThread(instance.mainThread, context, program) as Fiber.Fiber<A, E>
+          const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
+            Layer.buildWithScope(appLayer, instance.resources),
+            (services) => Effect.provideContext(program, services)
+          )
+          const fiber = forkThread(instance.mainThread, context, body) as Fiber.Fiber<A, E | LE>
           onStart(instance)
           return Effect.flatMap(Fiber.await(fiber), identity).pipe(
-            Effect.onInterrupt(() => Fiber.interrupt(fiber))
+            Effect.onInterrupt(() => stopMain(instance, fiber))
           )
         }),
-      runShutdown
+      (instance, exit) => Effect.andThen(runShutdown(instance), Scope.close(instance.resources, exit))
     ))
 
 /** @internal */
-export const main = <A, E, R>(
+export const main = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options?: options_.Options
-): Effect.Effect<A, E, Exclude<R, Threading.Threading>> => mainWith(program, options, () => {})
+  options?: options_.MainOptions<ROut, LE>
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
+  mainWith(program, options, options?.layer, () => {})
 
 /** @internal */
 export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
@@ -574,6 +653,5 @@ export const layer = (options?: options_.Options): Layer.Layer<Threading.Threadi
         return Context.make(tag, instance).pipe(
           Context.add(References.CurrentLogAnnotations, { ...annotations, thread: "MainThread" })
         )
-      })
-    )
+      }))
   )

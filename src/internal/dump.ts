@@ -1,0 +1,113 @@
+/**
+ * `Threading.dump`: the thread dump of an Effect program — every live thread
+ * with what Effect can tell about it — and its text form.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as References from "effect/References"
+import type * as Tracer from "effect/Tracer"
+import type * as Threading from "../Threading.js"
+import { currentThread, tag, type ThreadImpl, type ThreadingImpl } from "./threading.js"
+
+/** @internal */
+export interface ThreadInfo {
+  readonly name: string
+  readonly daemon: boolean
+  readonly main: boolean
+  readonly ident: number | undefined
+  readonly ageMillis: number
+  readonly status: "running" | "suspended"
+  readonly spans: ReadonlyArray<string>
+  readonly annotations: Readonly<Record<string, unknown>>
+}
+
+/** @internal */
+export interface Dump {
+  readonly takenAt: number
+  readonly threads: ReadonlyArray<ThreadInfo>
+}
+
+/** The names of a span and its parents, outermost first. */
+const spanNames = (span: Tracer.AnySpan | undefined): Array<string> => {
+  const names: Array<string> = []
+  let current: Tracer.AnySpan | undefined = span
+  while (current !== undefined && current._tag === "Span") {
+    names.unshift(current.name)
+    current = Option.getOrUndefined(current.parent)
+  }
+  return names
+}
+
+const info = (
+  thread: ThreadImpl<unknown, unknown>,
+  fiber: Fiber.Fiber<unknown, unknown>,
+  self: Fiber.Fiber<unknown, unknown>,
+  now: number
+): ThreadInfo => {
+  const annotations = { ...fiber.getRef(References.CurrentLogAnnotations) }
+  delete annotations.thread
+  return {
+    name: thread.name,
+    daemon: thread.daemon,
+    main: thread === thread.instance.mainThread,
+    ident: thread.ident,
+    ageMillis: Math.max(0, now - thread.startedAt),
+    // JavaScript runs one fiber at a time: the one taking the dump.
+    status: fiber === self ? "running" : "suspended",
+    spans: spanNames(fiber.cache.span),
+    annotations
+  }
+}
+
+/** The dump of `instance`, taken from `self`. @internal */
+export const take = (instance: ThreadingImpl, self: Fiber.Fiber<unknown, unknown>): Dump => {
+  const now = Context.get(self.context, Clock.Clock).currentTimeMillisUnsafe()
+  const threads: Array<ThreadInfo> = []
+  const main = instance.mainThread
+  if (main.fiber !== undefined && main.status === "started") threads.push(info(main, main.fiber, self, now))
+  for (const fiber of instance.threadFibers()) {
+    const thread = fiber.getRef(currentThread)
+    if (thread !== undefined) threads.push(info(thread, fiber, self, now))
+  }
+  return { takenAt: now, threads }
+}
+
+/** @internal */
+export const dump: Effect.Effect<Dump, never, Threading.Threading> = Effect.withFiber((fiber) =>
+  Effect.succeed(take(Context.getUnsafe(fiber.context, tag) as ThreadingImpl, fiber))
+)
+
+const formatValue = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value) ?? "?"
+
+/**
+ * One block per thread, as Java's `jstack` prints them:
+ *
+ * ```text
+ * "job-1" #12 age=2.1s suspended
+ *     spans: POST /jobs > db.query
+ *     annotations: requestId=42
+ * ```
+ *
+ * @internal
+ */
+export const format = (dump: Dump): string => {
+  const lines = [`Thread dump (${dump.threads.length} ${dump.threads.length === 1 ? "thread" : "threads"}):`]
+  for (const thread of dump.threads) {
+    const ident = thread.ident === undefined ? "" : ` #${thread.ident}`
+    const flags = `${thread.main ? " main" : ""}${thread.daemon ? " daemon" : ""}`
+    const age = Duration.format(Duration.millis(Math.round(thread.ageMillis)))
+    lines.push(`"${thread.name}"${ident}${flags} age=${age} ${thread.status}`)
+    if (thread.spans.length > 0) lines.push(`    spans: ${thread.spans.join(" > ")}`)
+    const entries = Object.entries(thread.annotations)
+    if (entries.length > 0) {
+      lines.push(`    annotations: ${entries.map(([key, value]) => `${key}=${formatValue(value)}`).join(" ")}`)
+    }
+  }
+  return lines.join("\n")
+}
