@@ -141,6 +141,10 @@ export const isThread: (u: unknown) => u is Thread<unknown, unknown> = internal.
  * Creates an unstarted thread that will run `target`. The target's context is
  * captured now, so the thread has the services that were in scope here.
  *
+ * Its error channel is `never`: an options object whose getter throws makes
+ * it die with a `ThreadError` naming the option (`spawn` and the other
+ * constructors fail with it instead).
+ *
  * @example
  * ```ts
  * import { Console, Effect } from "effect"

@@ -256,7 +256,8 @@ export const mainThread: Effect.Effect<Thread, never, Threading> = internal.main
  * a finalizer at step (c)) it fails with
  * `ThreadError("can't register atexit after shutdown")` and the hook is not
  * registered: it could never run (CPython 3.11–3.13 accept it and silently
- * never run it).
+ * never run it). Something that is not an Effect is refused with a
+ * `ThreadError` too.
  *
  * @example
  * ```ts

@@ -9,7 +9,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { runRecorded } from "./toolkit/helpers.js"
-import { makeEvents, runVirtual } from "./utils.js"
+import { makeEvents, makeTestConsole, runVirtual } from "./utils.js"
+
+/** An options object whose property `key` throws when read. */
+const throwingOption = (key: string): any =>
+  Object.defineProperty({}, key, {
+    enumerable: true,
+    get() {
+      throw new Error("getter bug")
+    }
+  })
 
 /** Records a `ThreadError` refusal as `WHAT refused: MESSAGE`. */
 const refused =
@@ -141,5 +150,119 @@ describe("atExit once the hooks have begun", () => {
         Thread.spawn(Effect.sleep("1 second").pipe(Effect.zipRight(Threading.atExit(record("hook from step (a)")))))
       ))
       expect(labels()).toEqual(["hook from step (a)"])
+    }))
+})
+
+describe("user callbacks that throw are reported like failing effects", () => {
+  it.effect("an excepthook that throws: both printed, and await gives the thread's own exit", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { exit } = yield* runVirtual(
+        Threading.main(
+          Effect.flatMap(Thread.spawn(Effect.fail("thread error"), { name: "worker" }), (t) => Thread.await(t)),
+          {
+            excepthook: () => {
+              throw new Error("hook bug")
+            }
+          }
+        ).pipe(Effect.withConsole(console))
+      )
+      expect(exit).toEqual(Exit.succeed(Exit.fail("thread error")))
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(
+        /^Exception in threading.excepthook:\nError: hook bug.*\nException in thread worker:\n.*thread error/s
+      )
+    }))
+
+  it.effect("an excepthook that returns no Effect is reported the same way", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      yield* runVirtual(
+        Threading.main(
+          Effect.flatMap(Thread.spawn(Effect.fail("thread error"), { name: "worker" }), (t) => Thread.join(t)),
+          { excepthook: (() => undefined) as any }
+        ).pipe(Effect.withConsole(console))
+      )
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(/^Exception in threading.excepthook:\n.*not an Effect.*Exception in thread worker:\n/s)
+    }))
+
+  it.effect("Thread.periodic goes on after a failing run whose excepthook throws", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      let run = 0
+      const job = Effect.suspend(() => ++run === 1 ? Effect.fail("first run failed") : Effect.void)
+      yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.periodic(job, Schedule.spaced("1 second"), { name: "janitor" })
+            yield* Effect.sleep("2500 millis")
+          }),
+          {
+            excepthook: () => {
+              throw new Error("hook bug")
+            }
+          }
+        ).pipe(Effect.withConsole(console))
+      )
+      expect(run).toBe(3)
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(/hook bug.*Exception in thread janitor:\n.*first run failed/s)
+    }))
+
+  it.effect("options whose getters throw: a ThreadError naming the option", () =>
+    Effect.gen(function*() {
+      const message =
+        /^invalid option (name|daemon|timeout|immediate|stopOnError|interval): reading it threw Error: getter bug$/
+      const errors = yield* Threading.main(Effect.gen(function*() {
+        const t = yield* Thread.spawn(Effect.void)
+        const flip = <A>(effect: () => Effect.Effect<A, Thread.ThreadError, Threading.Threading>) =>
+          Effect.map(Effect.flip(Effect.suspend(effect)), (e) => e.message)
+        return [
+          yield* flip(() => Thread.spawn(Effect.void, throwingOption("name"))),
+          yield* flip(() => Thread.daemon(Effect.void, throwingOption("name"))),
+          yield* flip(() => Thread.nonDaemon(Effect.void, throwingOption("name"))),
+          yield* flip(() => Thread.periodic(Effect.void, Schedule.forever, throwingOption("immediate"))),
+          yield* flip(() => Thread.timer("1 second", Effect.void, throwingOption("daemon"))),
+          yield* flip(() => Thread.makeTimer("1 second", Effect.void, throwingOption("name"))),
+          yield* flip(() => Thread.join(t, throwingOption("timeout")))
+        ]
+      }))
+      expect(errors).toHaveLength(7)
+      for (const error of errors) expect(error).toMatch(message)
+    }))
+
+  it.effect("Thread.make dies with that ThreadError (its error channel is never)", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Threading.main(Effect.suspend(() => Thread.make(Effect.void, throwingOption("name"))))
+      )
+      expect(exit).toEqual(
+        Exit.die(new Thread.ThreadError({ message: "invalid option name: reading it threw Error: getter bug" }))
+      )
+    }))
+
+  it.effect("main and layer die with that ThreadError, without running the program", () =>
+    Effect.gen(function*() {
+      let ran = false
+      const program = Effect.sync(() => ran = true)
+      const expected = Exit.die(
+        new Thread.ThreadError({ message: "invalid option daemonGrace: reading it threw Error: getter bug" })
+      )
+      expect(yield* Effect.exit(Effect.suspend(() => Threading.main(program, throwingOption("daemonGrace")))))
+        .toEqual(expected)
+      expect(
+        yield* Effect.exit(
+          Effect.suspend(() => Effect.provide(program, Threading.layer(throwingOption("daemonGrace"))))
+        )
+      )
+        .toEqual(expected)
+      expect(ran).toBe(false)
+    }))
+
+  it.effect("atExit with something that is not an Effect fails with a ThreadError", () =>
+    Effect.gen(function*() {
+      const error = yield* Threading.main(Effect.flip(Threading.atExit((() => {}) as unknown as Effect.Effect<void>)))
+      expect(error).toEqual(new Thread.ThreadError({ message: "atExit expects an Effect (got a function)" }))
     }))
 })

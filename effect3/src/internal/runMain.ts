@@ -1,9 +1,11 @@
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import type * as Threading from "../Threading.js"
+import { ThreadError } from "./errors.js"
+import * as options_ from "./options.js"
 import * as internal from "./threading.js"
 
 /** Exit codes of a process ended by a signal: 128 + the signal's number. */
@@ -56,13 +58,17 @@ export const runMain = <A, E>(
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     runtimeLoaded = true
+    // A throwing getter makes the program die with a ThreadError naming the
+    // option, as an invalid value does.
+    const read = options_.read(options, ["disablePrettyLogger"])
+    const main = read instanceof ThreadError ? Effect.die(read) : internal.mainWith(program, options, (started) => {
+      instance = started
+    })
     NodeRuntime.runMain(
-      internal.mainWith(program, options, (started) => {
-        instance = started
-      }),
+      main,
       {
         disableErrorReporting: true,
-        disablePrettyLogger: options?.disablePrettyLogger === true,
+        disablePrettyLogger: !(read instanceof ThreadError) && read.disablePrettyLogger === true,
         teardown: (exit) => {
           if (Exit.isFailure(exit) && (signalCode === undefined || !Cause.isInterruptedOnly(exit.cause))) {
             process.stderr.write(`${Cause.pretty(exit.cause)}\n`)

@@ -174,8 +174,26 @@ export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unkn
   Console.error(`Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`)
 
 /**
+ * Calls a user's excepthook: a hook that throws, or returns something that is
+ * not an Effect, fails (dies) like a hook whose Effect fails.
+ */
+const callExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    // `suspend` turns a throw into a defect.
+    const result: unknown = hook(thread, cause)
+    return Effect.isEffect(result)
+      ? result as Effect.Effect<void>
+      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+  })
+
+/**
  * Reports a thread's failure through its instance's excepthook; a failing
- * hook is itself reported, never lost.
+ * (or throwing) hook is itself reported, with the thread's failure: nothing
+ * is lost. Never fails, so a thread's exit stays its own.
  *
  * @internal
  */
@@ -183,7 +201,7 @@ export const reportThreadFailure = (
   thread: ThreadImpl<unknown, unknown>,
   cause: Cause.Cause<unknown>
 ): Effect.Effect<void> =>
-  (thread.instance.options.excepthook ?? defaultExcepthook)(thread, cause).pipe(
+  callExcepthook(thread.instance.options.excepthook ?? defaultExcepthook, thread, cause).pipe(
     Effect.catchAllCause((hookCause) =>
       Console.error(
         `Exception in threading.excepthook:\n${Cause.pretty(hookCause)}\n` +
@@ -259,12 +277,17 @@ const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
     (cause) => Cause.isInterruptedOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
   )
 
-/** A new thread of the caller's instance, in the caller's context (`make` without the effect). */
+/**
+ * A new thread of the caller's instance, in the caller's context (`make`
+ * without the effect), or the `ThreadError` of an option that cannot be read.
+ */
 const newThread = <A, E>(
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   target: Effect.Effect<A, E, any>,
-  options: Thread.MakeOptions | undefined
-): ThreadImpl<A, E> => {
+  input: Thread.MakeOptions | undefined
+): ThreadImpl<A, E> | errors.ThreadError => {
+  const options = input === undefined ? input : options_.read(input, ["name", "daemon"])
+  if (options instanceof errors.ThreadError) return options
   const context = fiber.currentContext
   const instance = Context.unsafeGet(context, tag) as ThreadingImpl
   // An empty name counts as none, as in CPython (`str(name or _newname())`).
@@ -295,7 +318,11 @@ export const make = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
-  Effect.withFiberRuntime((fiber) => Effect.succeed(newThread(fiber, target, options)))
+  Effect.withFiberRuntime((fiber) => {
+    // `make` cannot fail: an option that cannot be read is a defect.
+    const thread = newThread(fiber, target, options)
+    return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
+  })
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
@@ -312,6 +339,7 @@ export const spawn = <A, E, R>(
   // `make` then `start`, in one step.
   Effect.withFiberRuntime((parent) => {
     const thread = newThread(parent, target, options)
+    if (thread instanceof errors.ThreadError) return Effect.fail(thread)
     const error = startThread(parent, thread)
     return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
   })
@@ -351,12 +379,17 @@ export const join = <A, E>(
   self: Thread.Thread<A, E>,
   options?: Thread.JoinOptions
 ): Effect.Effect<void, errors.ThreadError> => {
-  if (options?.timeout === undefined) {
+  if (options === undefined) {
     return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
   }
-  const timeout = options_.decodeTimeout("timeout", options.timeout)
-  if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
-  return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+  return Effect.suspend(() => {
+    const read = options_.read(options, ["timeout"])
+    if (read instanceof errors.ThreadError) return Effect.fail(read)
+    if (read.timeout === undefined) return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    const timeout = options_.decodeTimeout("timeout", read.timeout)
+    if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
+    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+  })
 }
 
 /** @internal */
@@ -429,6 +462,9 @@ export const atExit = <X, E, R>(
 ): Effect.Effect<void, errors.ThreadError, Threading.Threading | R> =>
   Effect.contextWithEffect((context: Context.Context<Threading.Threading | R>) => {
     const instance = Context.get(context, tag) as ThreadingImpl
+    if (!Effect.isEffect(effect)) {
+      return Effect.fail(errors.make(`atExit expects an Effect (got ${options_.describeValue(effect)})`))
+    }
     if (instance.phase !== "running" && instance.phase !== "joining") {
       return Effect.fail(errors.make(errors.messages.atExitAfterShutdown))
     }

@@ -69,4 +69,15 @@ describe("daemon threads that fail while being stopped at exit (step (c))", () =
     )
     expect(ended.code).toBe(0)
   })
+
+  it("with an excepthook that throws, both the hook's error and the thread's failure are printed", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/fails-at-exit.ts", "hook-throws")
+    const ended = await endOf(p)
+    expect(p.err()).toMatch(
+      /^Exception in threading.excepthook:\nError: hook threw\n[^]*^Exception in thread Flusher:\nError: flush failed$/m
+    )
+    expect(ended.code).toBe(0)
+  })
 })
