@@ -171,7 +171,9 @@ export const make: <A, E, R>(
 /**
  * Starts a thread. Fails with `threads can only be started once` on a second
  * call, and with `can't create new thread at interpreter shutdown` once the
- * daemon threads are being stopped.
+ * daemon threads are being stopped (step (c)) — or, for a non-daemon thread,
+ * once the `atExit` hooks have begun (step (b)), as in CPython 3.12: nothing
+ * would wait for it.
  *
  * @example
  * ```ts

@@ -8,7 +8,8 @@
  *
  * - (a) join the non-daemon threads, including ones started while waiting
  *   (at most `shutdownTimeout`);
- * - (b) run the `atExit` hooks, last registered first;
+ * - (b) run the `atExit` hooks, last registered first; daemon threads may
+ *   still start, a non-daemon thread is refused;
  * - (c) interrupt the daemon threads, waiting at most `daemonGrace` for their
  *   finalizers; from here on, starting a thread fails;
  * - (d) done: `main` returns, `runMain` exits the process.

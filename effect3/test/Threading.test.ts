@@ -129,7 +129,7 @@ describe("the shutdown sequence", () => {
       expect(endedAt).toBe(7000)
     }))
 
-  it.effect("threads may start through (b); from (c) on, starting fails", () =>
+  it.effect("daemon threads may start through (b); from (c) on, starting fails", () =>
     Effect.gen(function*() {
       const { record, labels } = makeEvents()
       const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {

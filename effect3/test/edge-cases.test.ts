@@ -266,3 +266,36 @@ describe("user callbacks that throw are reported like failing effects", () => {
       expect(error).toEqual(new Thread.ThreadError({ message: "atExit expects an Effect (got a function)" }))
     }))
 })
+
+describe("a non-daemon thread cannot start once the atExit hooks have begun (CPython 3.12)", () => {
+  it.effect("refused from a hook and from a daemon; a daemon may still start, and is stopped at step (c)", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        const hooksBegan = yield* Deferred.make<void>()
+        yield* Thread.daemon(
+          Deferred.await(hooksBegan).pipe(
+            Effect.zipRight(Thread.nonDaemon(record("non-daemon from a daemon ran"))),
+            refused(record, "nonDaemon from a daemon"),
+            Effect.zipRight(Effect.never)
+          )
+        )
+        yield* Threading.atExit(Effect.gen(function*() {
+          yield* Thread.spawn(record("spawned non-daemon ran")).pipe(refused(record, "spawn"))
+          yield* Thread.timer("1 second", record("timer fired")).pipe(refused(record, "timer"))
+          yield* Thread.daemon(
+            Effect.never.pipe(Effect.onInterrupt(() => record("daemon from a hook stopped")))
+          )
+          yield* Deferred.succeed(hooksBegan, undefined)
+          yield* Effect.sleep("2 seconds")
+        }))
+      })))
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual([
+        "spawn refused: can't create new thread at interpreter shutdown",
+        "timer refused: can't create new thread at interpreter shutdown",
+        "nonDaemon from a daemon refused: can't create new thread at interpreter shutdown",
+        "daemon from a hook stopped"
+      ])
+    }))
+})

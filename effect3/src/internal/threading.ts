@@ -41,9 +41,9 @@ const variance = { _A: identity, _E: identity }
 // -----------------------------------------------------------------------------
 
 /**
- * Where an instance is in its life. Threads may be started until `"stopping"`,
- * the step in which the daemons are interrupted (Python's "interpreter
- * shutdown").
+ * Where an instance is in its life. Non-daemon threads may be started until
+ * `"atexit"` (step (b)), daemon threads until `"stopping"`, the step in which
+ * the daemons are interrupted (Python's "interpreter shutdown").
  *
  * @internal
  */
@@ -305,7 +305,11 @@ const startThread = <A, E>(
     return errors.make(errors.messages.startedTwice)
   }
   const instance = thread.instance
-  if (instance.phase === "stopping" || instance.phase === "done") {
+  // From step (b) on, a non-daemon thread could never be joined (CPython 3.12
+  // refuses it too); from step (c) on, no thread starts.
+  if (
+    instance.phase === "stopping" || instance.phase === "done" || (instance.phase === "atexit" && !thread.daemon)
+  ) {
     return errors.make(errors.messages.atShutdown)
   }
   const fiber = forkThread(parent, thread, threadBody(thread))
