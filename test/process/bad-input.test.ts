@@ -1,0 +1,104 @@
+/**
+ * Issue 4, case 9: invalid option values fail at once, with an error naming
+ * the option, when `main` or `layer` is built — never a hang. On TestClock
+ * (no time passes at all), then once as a real process through `runMain`.
+ */
+import { afterEach, describe, expect, it } from "@effect/vitest"
+import { Arbitrary, Cause, Effect, Exit, Ref, Result, Schema } from "effect"
+import { Thread, Threading } from "effect-threading"
+import { runVirtual } from "../utils.js"
+import { endOf, killAll, startTs } from "./harness.js"
+
+afterEach(killAll)
+
+/**
+ * Negative numbers (of milliseconds, including -Infinity) and NaN. Effect's
+ * Schema-derived numbers are finite, so the two non-finite values are picked
+ * as separate cases.
+ */
+const badNumber = Arbitrary.schema(Schema.Literals(["finite", "-Infinity", "NaN"])).pipe(
+  Arbitrary.flatMap((kind) =>
+    kind === "finite"
+      ? Arbitrary.schema(Schema.Number.check(Schema.isLessThan(0)))
+      : Arbitrary.Constant(kind === "NaN" ? Number.NaN : Number.NEGATIVE_INFINITY)
+  )
+)
+const optionName = Arbitrary.schema(Schema.Literals(["shutdownTimeout", "daemonGrace"]))
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** The defect of a `ThreadError` death, or `undefined` for any other exit. */
+const threadErrorOf = (exit: Exit.Exit<unknown, unknown> | undefined) => {
+  if (exit === undefined || Exit.isSuccess(exit)) return undefined
+  const defect = Result.getOrUndefined(Cause.findDefect(exit.cause))
+  return defect instanceof Thread.ThreadError ? defect : undefined
+}
+
+describe("invalid options", () => {
+  it.effect.prop("Threading.main dies with a ThreadError naming the option, without running the program", {
+    name: optionName,
+    value: badNumber
+  }, ({ name, value }) =>
+    Effect.gen(function*() {
+      const ran = yield* Ref.make(false)
+      // Horizon 0: the exit must be there without any time passing.
+      const { exit } = yield* runVirtual(Threading.main(Ref.set(ran, true), { [name]: value }), 0)
+      const error = threadErrorOf(exit)
+      expect(error?.message).toMatch(new RegExp(`^invalid option ${name}: expected a non-negative duration`))
+      expect(yield* Ref.get(ran)).toBe(false)
+    }))
+
+  it.effect.prop("Threading.layer dies with a ThreadError naming the option when built", {
+    name: optionName,
+    value: badNumber
+  }, ({ name, value }) =>
+    Effect.gen(function*() {
+      const ran = yield* Ref.make(false)
+      const program = Ref.set(ran, true).pipe(Effect.provide(Threading.layer({ [name]: value })))
+      const { exit } = yield* runVirtual(program, 0)
+      const error = threadErrorOf(exit)
+      expect(error?.message).toMatch(new RegExp(`^invalid option ${name}: expected a non-negative duration`))
+      expect(yield* Ref.get(ran)).toBe(false)
+    }))
+
+  it.effect.each(
+    [
+      ["negative duration string", { daemonGrace: "-5 seconds" }, "daemonGrace"],
+      ["NaN duration string", { shutdownTimeout: "NaN seconds" }, "shutdownTimeout"],
+      ["unknown unit", { shutdownTimeout: "5 fortnights" }, "shutdownTimeout: expected a Duration"],
+      ["infinite daemonGrace", { daemonGrace: Number.POSITIVE_INFINITY }, "daemonGrace: expected a finite duration"],
+      ["negative bigint", { daemonGrace: BigInt(-1) }, "daemonGrace"],
+      ["excepthook that is not a function", { excepthook: "print" }, "excepthook"]
+    ] as const
+  )("%s: dies at once with a ThreadError naming the option", ([, options, message]) =>
+    Effect.gen(function*() {
+      const { exit } = yield* runVirtual(Threading.main(Effect.void, options as Threading.Options), 0)
+      expect(threadErrorOf(exit)?.message).toMatch(new RegExp(`^invalid option ${escape(message)}`))
+    }))
+
+  it.effect("valid edge values are accepted: zero, and an infinite shutdownTimeout", () =>
+    Effect.gen(function*() {
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.succeed("ran"), { daemonGrace: 0, shutdownTimeout: Number.POSITIVE_INFINITY }),
+        0
+      )
+      expect(exit).toEqual(Exit.succeed("ran"))
+    }))
+})
+
+describe("runMain with an invalid option (real process)", () => {
+  it.each(
+    [
+      ["daemonGrace: -1", "negative", "daemonGrace"],
+      ["shutdownTimeout: NaN", "nan", "shutdownTimeout"]
+    ] as const
+  )("%s: exit 1 with the error on stderr; the program does not run", {
+    timeout: 30_000
+  }, async (_, mode, name) => {
+    const p = startTs("test/fixtures/bad-option.ts", mode)
+    const ended = await endOf(p)
+    expect(ended.code).toBe(1)
+    expect(p.out()).toEqual([])
+    expect(p.err()).toMatch(new RegExp(`^ThreadError: invalid option ${name}: expected a non-negative duration`, "m"))
+  })
+})

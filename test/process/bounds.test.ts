@@ -1,0 +1,84 @@
+/**
+ * Issue 4, cases 5, 6 and 7: what bounds the exit when threads will not
+ * stop (`daemonGrace`, `shutdownTimeout`) and when stray handles are left
+ * open, against fixtures run as real Node processes through
+ * `Threading.runMain`. Times are measured from a line the program printed.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import { endOf, exitCodes, killAll, startTs } from "./harness.js"
+
+afterEach(killAll)
+
+/** Slack for process scheduling on a loaded 2-core machine. */
+const margin = 2_000
+
+describe("a stuck daemon (daemonGrace: 1 second)", () => {
+  it.each(
+    [
+      ["an uninterruptible loop", "loop", "Spinner"],
+      ["a finalizer that hangs", "finalizer", "Cleaner"]
+    ] as const
+  )("in %s: exit within daemonGrace of the last non-daemon, with a warning naming it", {
+    timeout: 30_000
+  }, async (_, mode, name) => {
+    const p = startTs("test/fixtures/stuck-daemon.ts", mode)
+    const last = await p.waitFor("last non-daemon: done")
+    const ended = await endOf(p)
+    expect(ended.code).toBe(0)
+    // The well-behaved daemon was still interrupted and cleaned up.
+    expect(p.out()).toContain("Ticker: finalizer ran")
+    if (mode === "finalizer") expect(p.out()).toContain("Cleaner: finalizer started")
+    expect(p.err()).toMatch(
+      new RegExp(`^Warning: daemonGrace \\(1s\\) elapsed; threads still running at exit: ${name}$`, "m")
+    )
+    // The grace is given in full, and not much more.
+    const elapsed = ended.at - last.at
+    expect(elapsed).toBeGreaterThanOrEqual(900)
+    expect(elapsed).toBeLessThan(1_000 + margin)
+  })
+})
+
+describe("shutdownTimeout (1 second) elapses with a non-daemon still running", () => {
+  it.each(
+    [
+      ["succeeds", "ok", 0],
+      ["fails", "fail", 1]
+    ] as const
+  )("when main %s: it is interrupted, a warning names it, the exit code stays the program's", {
+    timeout: 30_000
+  }, async (_, mode, code) => {
+    const p = startTs("test/fixtures/shutdown-timeout.ts", mode)
+    const done = await p.waitFor("main: done")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["main: done", "Straggler: finalizer ran"])
+    expect(p.err()).toMatch(
+      /^Warning: shutdownTimeout \(1s\) elapsed; interrupting non-daemon threads still running: Straggler$/m
+    )
+    if (mode === "fail") expect(p.err()).toMatch(/^MainFailed: main failed on purpose$/m)
+    expect(ended.code).toBe(code)
+    const elapsed = ended.at - done.at
+    expect(elapsed).toBeGreaterThanOrEqual(900)
+    expect(elapsed).toBeLessThan(1_000 + margin)
+  })
+})
+
+describe("stray handles (setInterval, a listening server, an open socket)", () => {
+  it("do not keep the process alive after main ends", { timeout: 30_000 }, async () => {
+    const p = startTs("test/fixtures/stray-handles.ts", "end")
+    const ready = await p.waitFor("ready")
+    const ended = await endOf(p)
+    expect(ended.code).toBe(0)
+    expect(p.err()).toBe("")
+    expect(ended.at - ready.at).toBeLessThan(margin)
+  })
+
+  it("do not keep the process alive after SIGTERM", { timeout: 30_000 }, async () => {
+    const p = startTs("test/fixtures/stray-handles.ts", "wait")
+    await p.waitFor("ready")
+    const sent = p.kill("SIGTERM")
+    const ended = await endOf(p)
+    expect(ended.code).toBe(exitCodes.SIGTERM)
+    expect(p.err()).toBe("")
+    expect(ended.at - sent).toBeLessThan(margin)
+  })
+})

@@ -1,0 +1,47 @@
+/**
+ * Issue 4, cases 3 and 4: a failing or dying main program, and failing
+ * threads, against test/fixtures/main-fails.ts and thread-fails.ts run as
+ * real Node processes through `Threading.runMain`.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import { endOf, killAll, startTs } from "./harness.js"
+
+afterEach(killAll)
+
+describe("the main program fails", () => {
+  it.each(
+    [
+      ["fails", "fail", /^MainFailed: main failed on purpose$/m],
+      ["dies (defect)", "die", /^Error: main died on purpose$/m]
+    ] as const
+  )("%s: the non-daemon is still joined, the cause is printed, exit 1", {
+    timeout: 30_000
+  }, async (_, mode, cause) => {
+    const p = startTs("test/fixtures/main-fails.ts", mode)
+    const failing = await p.waitFor("main: failing")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["main: failing"])
+    const err = p.err()
+    // The worker writes to stderr too, so the order is that of one stream:
+    // joined first, the cause printed after.
+    expect(err).toMatch(/^worker: finished$/m)
+    expect(err).toMatch(cause)
+    expect(err.indexOf("worker: finished")).toBeLessThan(err.search(cause))
+    expect(ended.code).toBe(1)
+    // The worker takes 300 ms; nothing else waits.
+    expect(ended.at - failing.at).toBeLessThan(3_000)
+  })
+})
+
+describe("a thread fails", () => {
+  it("prints `Exception in thread NAME:` and the cause on stderr; main goes on; exit 0", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/thread-fails.ts")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["main: after Downloader", "main: done"])
+    expect(p.err()).toMatch(/^Exception in thread Downloader:\nDownloadFailed: disk on fire$/m)
+    expect(p.err()).toMatch(/^Exception in thread Sidecar:\nError: sidecar defect$/m)
+    expect(ended.code).toBe(0)
+  })
+})

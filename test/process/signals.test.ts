@@ -1,0 +1,91 @@
+/**
+ * Issue 4, cases 1 and 2: the two signals of a container (SIGTERM) and of a
+ * terminal (SIGINT), once and twice, against test/fixtures/signals.ts, run as
+ * a real Node process through `Threading.runMain`.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import { endOf, exitCodes, killAll, startTs } from "./harness.js"
+
+afterEach(killAll)
+
+const fixture = "test/fixtures/signals.ts"
+const signals = ["SIGINT", "SIGTERM"] as const
+
+describe.each(signals)("%s", (signal) => {
+  it("while main runs: main is interrupted, the non-daemon still finishes, the daemon's finalizer runs", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs(fixture, "finish")
+    const ready = await p.waitFor("ready")
+    p.kill(signal)
+    const ended = await endOf(p)
+    expect(p.out()).toEqual([
+      "ready",
+      "main: interrupted",
+      "worker: finished", // not "worker: finalizer ran": the worker was joined, not interrupted
+      "daemon: finalizer ran"
+    ])
+    expect(p.err()).toBe("")
+    expect(ended.code).toBe(exitCodes[signal])
+    // The worker needs 300 ms after the signal; the rest is not a wait.
+    expect(ended.at - ready.at).toBeLessThan(5_000)
+  })
+
+  it("a second signal during the non-daemon wait interrupts the non-daemons; exit is prompt", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs(fixture, "hang")
+    await p.waitFor("ready")
+    p.kill(signal)
+    await p.waitFor("worker: waiting")
+    const second = p.kill(signal)
+    const ended = await endOf(p)
+    expect(p.out()).toEqual([
+      "ready",
+      "main: interrupted",
+      "worker: waiting",
+      // (c) interrupts the remaining non-daemon with the daemons
+      expect.stringMatching(/^(worker|daemon): finalizer ran$/),
+      expect.stringMatching(/^(worker|daemon): finalizer ran$/)
+    ])
+    expect(p.out()).toContain("worker: finalizer ran")
+    expect(p.out()).toContain("daemon: finalizer ran")
+    expect(p.err()).toMatch(/^Warning: .*signal.*: Worker$/m)
+    expect(ended.code).toBe(exitCodes[signal])
+    expect(ended.at - second).toBeLessThan(3_000)
+  })
+
+  it("after main has ended, a first signal ends the non-daemon wait (a container's stop)", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs(fixture, "ended")
+    await p.waitFor("worker: waiting")
+    const sent = p.kill(signal)
+    const ended = await endOf(p)
+    expect(p.out()).toContain("worker: finalizer ran")
+    expect(p.out()).toContain("daemon: finalizer ran")
+    expect(p.out()).not.toContain("main: interrupted")
+    expect(p.err()).toMatch(/^Warning: .*signal.*: Worker$/m)
+    expect(ended.code).toBe(exitCodes[signal])
+    expect(ended.at - sent).toBeLessThan(3_000)
+  })
+})
+
+describe("a third signal", () => {
+  it("ends the process at once, even while a daemon is stuck within a long daemonGrace", {
+    timeout: 30_000
+  }, async () => {
+    // daemonGrace of an hour: only the third signal can end this promptly.
+    const p = startTs("test/fixtures/stuck-daemon.ts", "loop", "1 hour")
+    // Ticker's finalizer has run: step (c) is waiting for the stuck Spinner.
+    await p.waitFor("Ticker: finalizer ran")
+    p.kill("SIGINT")
+    await p.waitFor("signal 1")
+    p.kill("SIGINT")
+    await p.waitFor("signal 2")
+    const third = p.kill("SIGINT")
+    const ended = await endOf(p)
+    expect(ended.code).toBe(exitCodes.SIGINT)
+    expect(ended.at - third).toBeLessThan(3_000)
+  })
+})
