@@ -8,6 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
+import { nameList } from "../src/internal/threading.js"
 import { runRecorded } from "./toolkit/helpers.js"
 import { makeEvents, makeTestConsole, runVirtual } from "./utils.js"
 
@@ -296,6 +297,40 @@ describe("a non-daemon thread cannot start once the atExit hooks have begun (CPy
         "timer refused: can't create new thread at interpreter shutdown",
         "nonDaemon from a daemon refused: can't create new thread at interpreter shutdown",
         "daemon from a hook stopped"
+      ])
+    }))
+})
+
+describe("warnings name at most 20 threads", () => {
+  it("then `and N more`, N with thousands separators", () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `T${i + 1}`)
+    expect(nameList(names(3))).toBe("T1, T2, T3")
+    expect(nameList(names(20))).toBe(names(20).join(", "))
+    expect(nameList(names(21))).toBe(`${names(20).join(", ")} and 1 more`)
+    expect(nameList(names(1_000_000))).toBe(`${names(20).join(", ")} and 999,980 more`)
+  })
+
+  it.effect("in the shutdownTimeout and daemonGrace warnings", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const first20 = (prefix: string) => Array.from({ length: 20 }, (_, i) => `${prefix}${i + 1}`).join(", ")
+      yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            for (let i = 1; i <= 25; i++) {
+              yield* Thread.nonDaemon(Effect.never, { name: `n${i}` })
+              yield* Thread.daemon(Thread.critical(Effect.never), { name: `d${i}` })
+            }
+          }),
+          { shutdownTimeout: "1 second", daemonGrace: "1 second" }
+        ).pipe(Effect.withConsole(console)),
+        "1 minute"
+      )
+      expect(err).toEqual([
+        `Warning: shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: ${
+          first20("n")
+        } and 5 more`,
+        `Warning: daemonGrace (1s) elapsed; threads still running at exit: ${first20("d")} and 5 more`
       ])
     }))
 })

@@ -212,8 +212,30 @@ export const reportThreadFailure = (
 
 const warn = (message: string) => Console.error(`Warning: ${message}`)
 
-const names = (fibers: Iterable<Fiber.RuntimeFiber<unknown, unknown>>): string =>
-  Array.from(fibers, (fiber) => fiber.getFiberRef(currentThread)?.name ?? `fiber #${fiber.id().id}`).join(", ")
+/** The most names a warning lists. */
+const maxNames = 20
+
+/** `999980` → `999,980`. */
+const withThousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+
+/**
+ * The names a warning lists: at most the first 20, then `and N more` (N
+ * with thousands separators). `total` counts names not passed in.
+ *
+ * @internal
+ */
+export const nameList = (names: ReadonlyArray<string>, total: number = names.length): string => {
+  const shown = names.slice(0, maxNames)
+  const more = total - shown.length
+  return more > 0 ? `${shown.join(", ")} and ${withThousands(more)} more` : shown.join(", ")
+}
+
+/** The threads of `fibers`, for a warning (only the first 20 are looked at). */
+const names = (fibers: ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>>): string =>
+  nameList(
+    fibers.slice(0, maxNames).map((fiber) => fiber.getFiberRef(currentThread)?.name ?? `fiber #${fiber.id().id}`),
+    fibers.length
+  )
 
 // -----------------------------------------------------------------------------
 // Threads
