@@ -23,6 +23,17 @@ import * as toolkit from "./internal/toolkit.js"
 import type { Threading } from "./Threading.js"
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.spawn(Effect.void)
+ *   Thread.TypeId in t // true
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category symbols
  */
@@ -42,6 +53,19 @@ export type TypeId = typeof TypeId
  * `toString()` gives Python's `repr`:
  * `<Thread(Thread-1, initial daemon)>`, `<Thread(Thread-1, started daemon 7)>`,
  * `<Thread(Thread-1, stopped 7)>`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t: Thread.Thread<number, never> = yield* Thread.spawn(Effect.succeed(1), { name: "worker" })
+ *   t.name // "worker"
+ *   t.daemon // false: the main thread's flag
+ *   yield* Console.log(`${t}`) // <Thread(worker, started 2)>
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -73,6 +97,16 @@ export declare namespace Thread {
 /**
  * Options of `make` and `spawn`, as Python's `Thread(name=..., daemon=...)`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const options: Thread.MakeOptions = { name: "flusher", daemon: true }
+ *
+ * const program = Thread.spawn(Effect.never, options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -85,6 +119,19 @@ export interface MakeOptions {
 
 /**
  * Options of `join`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.spawn(Effect.sleep("1 minute"))
+ *   const options: Thread.JoinOptions = { timeout: "100 millis" }
+ *   yield* Thread.join(t, options)
+ *   yield* Thread.isAlive(t) // true: the wait timed out
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -102,6 +149,22 @@ export interface JoinOptions {
  * started once`, `cannot join thread before it is started`, `cannot join
  * current thread`, `cannot set daemon status of active thread`, `can't create
  * new thread at interpreter shutdown`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.make(Effect.void)
+ *   const error = yield* Effect.flip(Thread.join(t))
+ *   error instanceof Thread.ThreadError // true
+ *   error.message // "cannot join thread before it is started"
+ * })
+ *
+ * const logged = (t: Thread.Thread) =>
+ *   Thread.join(t).pipe(Effect.catchTag("ThreadError", (error) => Effect.logError(error.message)))
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -335,6 +398,18 @@ export const interrupt: <A, E>(self: Thread<A, E>) => Effect.Effect<void> = inte
  * forked inside a thread belong to it; outside any thread, this is the main
  * thread.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const self = yield* Thread.current // the main thread: <Thread(MainThread, started 1)>
+ *   const t = yield* Thread.spawn(Effect.map(Thread.current, (thread) => thread.name), { name: "worker" })
+ *   const exit = yield* Thread.await(t) // Exit.succeed("worker")
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category getters
  */
@@ -348,8 +423,7 @@ export const current: Effect.Effect<Thread, never, Threading> = internal.current
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
- * import { FileSystem } from "@effect/platform"
+ * import { Effect, FileSystem } from "effect"
  * import { Thread } from "effect-threading"
  *
  * const save = (data: string) =>
@@ -375,6 +449,16 @@ export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<
 /**
  * Options of `daemon` and `nonDaemon`: those of `spawn` without the flag,
  * which the shorthand sets.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const options: Thread.ShorthandOptions = { name: "heartbeat" }
+ *
+ * const program = Thread.daemon(Effect.never, options)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -447,6 +531,16 @@ export const nonDaemon: <A, E, R>(
 /**
  * Options of `periodic`.
  *
+ * @example
+ * ```ts
+ * import { Console, Schedule } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const options: Thread.PeriodicOptions = { name: "janitor", immediate: false, stopOnError: true }
+ *
+ * const program = Thread.periodic(Console.log("cleaning up"), Schedule.spaced("1 hour"), options)
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -510,6 +604,17 @@ export const periodic: <A, E, R, Out, ES, R2>(
 ) => Effect.Effect<Thread<Out, E | ES>, ThreadError, Threading | R | R2> = toolkit.periodic
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t = yield* Thread.timer("1 second", Effect.void)
+ *   Thread.TimerTypeId in t // true
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category symbols
  */
@@ -527,6 +632,21 @@ export type TimerTypeId = typeof TimerTypeId
  * (`join`, `await`, `isAlive`, `interrupt`, `toString` gives
  * `<Timer(Thread-1, started 7)>`); `await` gives `Some(result)` if it fired,
  * `None` if it was cancelled.
+ *
+ * @example
+ * ```ts
+ * import { Console, Duration, Effect, Exit, Option } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const t: Thread.Timer<void> = yield* Thread.timer("1 second", Console.log("fired"))
+ *   Duration.toMillis(t.interval) // 1000
+ *   const exit = yield* Thread.await(t)
+ *   if (Exit.isSuccess(exit) && Option.isSome(exit.value)) {
+ *     // it fired (None: it was cancelled)
+ *   }
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category models

@@ -28,6 +28,17 @@ import * as internal from "./internal/threading.js"
 import type { Thread } from "./Thread.js"
 
 /**
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const instance = yield* Threading.Threading
+ *   Threading.TypeId in instance // true
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category symbols
  */
@@ -52,6 +63,20 @@ export interface Threading {
 /**
  * The service tag of the threading instance that `Thread` functions use.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * // What needs an instance says so in its type; `main`, `runMain` or `layer` provides one.
+ * const startWorker: Effect.Effect<void, Thread.ThreadError, Threading.Threading> = Effect.gen(function*() {
+ *   const instance = yield* Threading.Threading
+ *   yield* Thread.spawn(Effect.void)
+ * })
+ *
+ * Threading.runMain(startWorker)
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -59,6 +84,20 @@ export const Threading: Context.Service<Threading, Threading> = internal.tag
 
 /**
  * Options of an instance (`main`, `runMain`, `layer`).
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const options: Threading.Options = {
+ *   shutdownTimeout: "30 seconds",
+ *   daemonGrace: "2 seconds",
+ *   excepthook: (thread, cause) => Console.error(`thread ${thread.name} failed`)
+ * }
+ *
+ * const program = Threading.main(Effect.void, options)
+ * ```
  *
  * @since 0.1.0
  * @category models
@@ -98,6 +137,16 @@ export interface Options {
 /**
  * Options of `main` and `runMain`: those of an instance, and the app's layer.
  *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const options: Threading.MainOptions = { layer: Layer.empty, shutdownTimeout: "10 seconds" }
+ *
+ * const program = Threading.main(Effect.void, options)
+ * ```
+ *
  * @since 1.0.0
  * @category models
  */
@@ -116,6 +165,16 @@ export interface MainOptions<ROut = never, E = never> extends Options {
 /**
  * Options of `launch`: those of an instance, and how the process logs.
  *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const options: Threading.LaunchOptions = { daemonGrace: "1 second", disablePrettyLogger: true }
+ *
+ * Threading.launch(Layer.empty, options)
+ * ```
+ *
  * @since 1.0.0
  * @category models
  */
@@ -133,6 +192,16 @@ export interface LaunchOptions extends Options {
  * Options of `runMain`: those of `main` (the app's layer included) and of
  * `launch`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const options: Threading.RunMainOptions = { daemonGrace: "1 second", disablePrettyLogger: true }
+ *
+ * Threading.runMain(Effect.log("hello"), options) // logged by Effect 4's default logger
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -140,6 +209,14 @@ export interface RunMainOptions<ROut = never, E = never> extends MainOptions<ROu
 
 /**
  * The default of `Options.daemonGrace`: 5 seconds.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * Duration.toMillis(Threading.defaultDaemonGrace) // 5000
+ * ```
  *
  * @since 0.1.0
  * @category constants
@@ -239,6 +316,17 @@ export const launch: <ROut, E>(layer: Layer.Layer<ROut, E, Threading>, options?:
 /**
  * One live thread in a `ThreadDump`.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const daemonNames = Effect.map(
+ *   Threading.dump,
+ *   (dump) => dump.threads.filter((info: Threading.ThreadInfo) => info.daemon).map((info) => info.name)
+ * )
+ * ```
+ *
  * @since 1.0.0
  * @category models
  */
@@ -264,6 +352,14 @@ export interface ThreadInfo {
 /**
  * What `dump` returns: every live thread, the main thread first while it
  * runs.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const liveThreads = Effect.map(Threading.dump, (dump: Threading.ThreadDump) => dump.threads.length)
+ * ```
  *
  * @since 1.0.0
  * @category models
@@ -348,6 +444,18 @@ export const layer: (options?: Options) => Layer.Layer<Threading> = internal.lay
  * The threads alive now, the main thread included, in start order (Python's
  * `threading.enumerate()`).
  *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.spawn(Effect.never, { name: "worker", daemon: true })
+ *   const threads = yield* Threading.enumerate
+ *   yield* Console.log(threads.map((t) => t.name)) // [ 'MainThread', 'worker' ]
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category getters
  */
@@ -357,6 +465,17 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread>, never, Threading> =
  * How many threads are alive, the main thread included (Python's
  * `threading.active_count()`).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* Thread.spawn(Effect.never, { daemon: true })
+ *   const n = yield* Threading.activeCount // 2: the main thread and the daemon
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category getters
  */
@@ -365,6 +484,19 @@ export const activeCount: Effect.Effect<number, never, Threading> = internal.act
 /**
  * The main thread (Python's `threading.main_thread()`): named `MainThread`,
  * not a daemon.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const main = yield* Threading.mainThread
+ *   main.name // "MainThread"
+ *   const inWorker = yield* Thread.spawn(Effect.map(Threading.mainThread, (t) => t === main))
+ *   const exit = yield* Thread.await(inWorker) // Exit.succeed(true)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category getters

@@ -8,6 +8,15 @@
 /**
  * Threads in the style of Python's `threading.Thread`, as Effect fibers.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ * // or: import * as Thread from "effect-threading/Thread"
+ *
+ * const program = Thread.spawn(Effect.log("in a thread"), { name: "worker" })
+ * ```
+ *
  * @since 0.1.0
  */
 export * as Thread from "./Thread.js"
@@ -15,6 +24,15 @@ export * as Thread from "./Thread.js"
 /**
  * Threading instances: the registry, the main thread and the shutdown
  * sequence (`main`, `runMain`, `layer`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ * // or: import * as Threading from "effect-threading/Threading"
+ *
+ * Threading.runMain(Effect.log("hello"))
+ * ```
  *
  * @since 0.1.0
  */
