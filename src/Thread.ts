@@ -18,6 +18,7 @@ import type * as Pipeable from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Types from "effect/Types"
 import * as errors from "./internal/errors.js"
+import * as singletons from "./internal/singleton.js"
 import * as internal from "./internal/threading.js"
 import * as toolkit from "./internal/toolkit.js"
 import type { Threading } from "./Threading.js"
@@ -759,3 +760,174 @@ export const makeTimer: <A, E, R>(
  * @category lifecycle
  */
 export const cancel: <A, E>(self: Timer<A, E>) => Effect.Effect<void> = toolkit.cancel
+
+// -----------------------------------------------------------------------------
+// Cluster singletons: a daemon that runs once per cluster.
+// -----------------------------------------------------------------------------
+
+/**
+ * @example
+ * ```ts
+ * import { Thread } from "effect-threading"
+ *
+ * const isOne = (u: object) => Thread.SingletonTypeId in u
+ * ```
+ *
+ * @since 1.0.0
+ * @category symbols
+ */
+export const SingletonTypeId: unique symbol = singletons.SingletonTypeId as SingletonTypeId
+
+/**
+ * @example
+ * ```ts
+ * import type { Thread } from "effect-threading"
+ *
+ * type Id = Thread.SingletonTypeId
+ * ```
+ *
+ * @since 1.0.0
+ * @category symbols
+ */
+export type SingletonTypeId = typeof SingletonTypeId
+
+/**
+ * The thread a `singleton` runs in, on the runner that owns it: a daemon
+ * thread like any other (`Threading.enumerate` lists it, `join`, `await`,
+ * `interrupt` work), flagged `singleton: true`. `toString()` gives
+ * `<Singleton(NAME, started daemon 7)>`. A new one starts each time this
+ * runner becomes the owner.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const owned = Effect.map(Threading.enumerate, (threads) =>
+ *   threads.filter(Thread.isSingleton).map((t) => `${t.shardGroup}/${t.name}`)
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface Singleton<out A = unknown, out E = unknown> extends Thread<A, E> {
+  readonly [SingletonTypeId]: SingletonTypeId
+  /** Always `true`: the flag that tells a singleton's thread in `Threading.enumerate`. */
+  readonly singleton: true
+  /** The shard group the singleton was registered in (`"default"` unless given). */
+  readonly shardGroup: string
+}
+
+/**
+ * Tells whether a value is the thread of a `singleton`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const singletonsHere = Effect.map(Threading.enumerate, (threads) => threads.filter(Thread.isSingleton))
+ * ```
+ *
+ * @since 1.0.0
+ * @category refinements
+ */
+export const isSingleton: (u: unknown) => u is Singleton<unknown, unknown> = singletons.isSingleton
+
+/**
+ * Options of `singleton`.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import type { Thread } from "effect-threading"
+ *
+ * const options: Thread.SingletonOptions<unknown, never, never> = {
+ *   schedule: Schedule.cron("0 3 * * *"),
+ *   immediate: false,
+ *   shardGroup: "maintenance"
+ * }
+ * ```
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface SingletonOptions<Out = unknown, ES = never, R2 = never> {
+  /**
+   * The cluster shard group (default `"default"`): which runners may own it
+   * is decided by their `assignedShardGroups`.
+   */
+  readonly shardGroup?: string | undefined
+  /**
+   * Makes it a cluster-wide `periodic`: the owner runs the effect on this
+   * schedule, a failed run going to the excepthook without ending the loop
+   * (unless `stopOnError`). Without it, the effect runs once per ownership
+   * (typically a loop of its own).
+   */
+  readonly schedule?: Schedule.Schedule<Out, unknown, ES, R2> | undefined
+  /**
+   * With `schedule`. Default `true`: each new owner runs the effect at once,
+   * then on the schedule; with `false` the schedule's first delay comes
+   * first (cron jobs), so a handover does not add a run.
+   */
+  readonly immediate?: boolean | undefined
+  /** With `schedule`. Default `false`: with `true`, the first failure ends the thread. */
+  readonly stopOnError?: boolean | undefined
+}
+
+/**
+ * Registers a daemon that runs once per cluster: on the one runner that owns
+ * it, as `effect/cluster`'s `Singleton` decides (shard locks in the cluster's
+ * storage — no locks or election of this library's own). On that runner it is
+ * a daemon thread named `name`: listed by `Threading.enumerate` (see
+ * `isSingleton`), failures reported through the excepthook, `critical`
+ * sections honoured, and interrupted — its finalizers run, within
+ * `daemonGrace` — when the runner shuts down, in step (c); ownership is then
+ * released and another runner starts it. A runner that dies without shutdown
+ * (SIGKILL, power loss) loses ownership when the cluster's shard lock
+ * expires. On the other runners, nothing runs.
+ *
+ * The cluster is the instance's: the one `ThreadingCluster.layer` attached,
+ * or — when none was — the embedded default, started now: one in-process
+ * runner, so every singleton runs here (development, tests, single-process
+ * programs; with several replicas each would run its own).
+ *
+ * `name` identifies the singleton across the cluster: every runner registers
+ * it under the same name (and shard group). A thread that ends by itself is
+ * not restarted until ownership moves. The owner may change while the program
+ * runs (runners join or leave), and the engine does not fence a frozen owner:
+ * make the work idempotent or guard it (see docs/cluster.md).
+ *
+ * Fails with a `ThreadError` if the name is already registered in this
+ * instance, if the cluster could not start, or at shutdown.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Schedule } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   // runs on one replica only, every 10 minutes; moves when that replica stops
+ *   yield* Thread.singleton("cleanup", Console.log("deleting expired sessions"), {
+ *     schedule: Schedule.spaced("10 minutes")
+ *   })
+ *   // a leader-only loop with a finalizer
+ *   yield* Thread.singleton(
+ *     "leader",
+ *     Effect.never.pipe(Effect.ensuring(Console.log("no longer the leader")))
+ *   )
+ *   yield* Effect.sleep("1 hour")
+ * })
+ *
+ * Threading.runMain(program) // embedded default: both run in this process
+ * ```
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const singleton: <A, E, R, Out = unknown, ES = never, R2 = never>(
+  name: string,
+  effect: Effect.Effect<A, E, R>,
+  options?: SingletonOptions<Out, ES, R2>
+) => Effect.Effect<void, ThreadError, Threading | R | R2> = singletons.singleton

@@ -37,3 +37,20 @@ export * as Thread from "./Thread.js"
  * @since 0.1.0
  */
 export * as Threading from "./Threading.js"
+
+/**
+ * Cluster-enabled instances: the cluster `Thread.singleton` runs on
+ * (embedded by default, PostgreSQL-backed runners with `layer`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading, ThreadingCluster } from "effect-threading"
+ * // or: import * as ThreadingCluster from "effect-threading/ThreadingCluster"
+ *
+ * Threading.runMain(Effect.never.pipe(Effect.provide(ThreadingCluster.layer())))
+ * ```
+ *
+ * @since 1.0.0
+ */
+export * as ThreadingCluster from "./ThreadingCluster.js"
