@@ -31,11 +31,16 @@ export const SEED = Number(process.env["PROPERTY_SEED"] ?? (Date.now() % 2 ** 31
 /** `PROPERTY_NO_SHRINK=1`: report the first failing case as found, without shrinking it (quicker triage). */
 const END_ON_FAILURE = process.env["PROPERTY_NO_SHRINK"] === "1"
 
-/** fast-check's parameters of every property: the run count, the shared seed. */
+/**
+ * fast-check's parameters of every property: the run count, the shared seed, and the assertion that
+ * failed in the report (Vitest shows failures with the same message once, under the first test's name:
+ * without it, two properties that shrink to the same forest would look like one).
+ */
 export const fcParameters: fc.Parameters<[{ forest: Forest }]> = {
   numRuns: NUM_RUNS,
   seed: SEED,
-  endOnFailure: END_ON_FAILURE
+  endOnFailure: END_ON_FAILURE,
+  includeErrorInReport: true
 }
 
 /** Timeout of a property (its share of the prefetched runs, and room for a long shrink). */
