@@ -108,6 +108,21 @@ it.effect("nothing forked under main is left running", () =>
     expect(running).toBe(0)
   }))
 
+it.effect("a program started from a wake-up needs no settling, at any depth", () =>
+  Effect.gen(function*() {
+    // Four levels of threads, each started by the one above at t = 0; the last sleeps 3 seconds.
+    const nested = (depth: number): Effect.Effect<void, never, Threading.Threading> =>
+      depth === 0 ? Effect.sleep("3 seconds") : Effect.asVoid(Effect.orDie(Thread.spawn(nested(depth - 1))))
+    const timed = Effect.gen(function*() {
+      const start = yield* Clock.currentTimeMillis
+      yield* Threading.main(nested(4))
+      return (yield* Clock.currentTimeMillis) - start
+    })
+    const fiber = yield* Effect.forkChild(Effect.delay(timed, "1 millis")) // starts inside the wake-up at 1 ms
+    yield* TestClock.adjust("3001 millis")
+    expect(yield* Fiber.join(fiber)).toBe(3000)
+  }))
+
 it.effect("a thread interrupted before anything slept still runs its whole finalizer", () =>
   Effect.gen(function*() {
     yield* TestClock.adjust(0) // first, before anything sleeps: see "Effect 4 and TestClock"
