@@ -151,8 +151,10 @@ export const main: <A, E, R>(
  * sequence; a second one — or a first one that arrives while the non-daemon
  * threads are being waited for — skips that wait. A third one exits at once.
  *
- * It needs `@effect/platform-node`, loaded when `runMain` is called: the rest
- * of the library does not.
+ * It needs the optional peer dependencies `@effect/platform` and
+ * `@effect/platform-node` (loaded when `runMain` is called; the rest of the
+ * library does not need them), which npm does not install by itself:
+ * `npm install @effect/platform@^0.97 @effect/platform-node@^0.108`.
  *
  * @example
  * ```ts

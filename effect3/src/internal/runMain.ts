@@ -79,7 +79,9 @@ export const runMain = <A, E>(
     )
   }, (error: unknown) => {
     process.stderr.write(
-      `Threading.runMain needs @effect/platform-node (npm install @effect/platform-node):\n${String(error)}\n`
+      "Threading.runMain needs the optional peer dependencies @effect/platform and @effect/platform-node:\n" +
+        "  npm install @effect/platform@^0.97 @effect/platform-node@^0.108\n" +
+        `${String(error)}\n`
     )
     process.exit(1)
   })
