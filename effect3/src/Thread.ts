@@ -340,9 +340,32 @@ export const isAlive: <A, E>(self: Thread<A, E>) => Effect.Effect<boolean> = int
 export const interrupt: <A, E>(self: Thread<A, E>) => Effect.Effect<void> = internal.interrupt
 
 /**
- * The calling fiber's thread (Python's `threading.current_thread()`). Fibers
- * forked inside a thread belong to it; outside any thread, this is the main
- * thread.
+ * The calling fiber's thread (Python's `threading.current_thread()`); outside
+ * any thread of the instance, the main thread.
+ *
+ * Fibers forked inside a thread report it too, but only `Effect.fork`
+ * children are part of it: they are interrupted when the thread ends (as any
+ * child fiber is when its parent ends). A fiber forked with
+ * `Effect.forkDaemon` inside a thread reports the thread, but it is neither
+ * waited for nor stopped by the shutdown — it can keep a process alive.
+ * Start a thread (`Thread.spawn`, `Thread.daemon`) for work that must outlive
+ * the fiber that starts it.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const whoAmI = Effect.flatMap(Thread.current, (t) => Console.log(t.name))
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* whoAmI // MainThread
+ *   const t = yield* Thread.spawn(whoAmI, { name: "worker" }) // worker
+ *   yield* Thread.join(t)
+ * })
+ *
+ * Threading.runMain(program)
+ * ```
  *
  * @since 0.1.0
  * @category getters

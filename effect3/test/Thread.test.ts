@@ -341,6 +341,52 @@ describe("Thread.current", () => {
       }))
       expect(seen).toEqual(["MainThread", "worker", "worker"])
     }))
+
+  it.effect("an Effect.fork child reports the thread and is interrupted when the thread ends", () =>
+    Effect.gen(function*() {
+      const { record, labels, timeOf } = makeEvents()
+      yield* runVirtual(Threading.main(
+        Thread.spawn(
+          Effect.gen(function*() {
+            yield* Effect.fork(
+              Effect.flatMap(Thread.current, (t) => record(`child of ${t.name}`)).pipe(
+                Effect.zipRight(Effect.never),
+                Effect.onInterrupt(() => record("child interrupted"))
+              )
+            )
+            yield* Effect.sleep("1 second")
+          }),
+          { name: "worker" }
+        )
+      ))
+      expect(labels()).toEqual(["child of worker", "child interrupted"])
+      expect(timeOf("child interrupted")).toBe(1000)
+    }))
+
+  it.effect("a forkDaemon fiber reports the thread, but the shutdown neither waits for it nor stops it", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const escaped = yield* Deferred.make<Fiber.RuntimeFiber<never>>()
+      const { endedAt } = yield* runVirtual(Threading.main(
+        Thread.spawn(
+          Effect.gen(function*() {
+            const fiber = yield* Effect.forkDaemon(
+              Effect.flatMap(Thread.current, (t) => record(`forkDaemon fiber of ${t.name}`)).pipe(
+                Effect.zipRight(Effect.never),
+                Effect.onInterrupt(() => record("forkDaemon fiber interrupted"))
+              )
+            )
+            yield* Deferred.succeed(escaped, fiber)
+          }),
+          { name: "worker", daemon: true }
+        )
+      ))
+      expect(endedAt).toBe(0)
+      const fiber = yield* Deferred.await(escaped)
+      expect(labels()).toEqual(["forkDaemon fiber of worker"])
+      expect(fiber.unsafePoll()).toBeNull() // still running after main has returned
+      yield* Fiber.interrupt(fiber)
+    }))
 })
 
 describe("Thread.critical", () => {

@@ -50,8 +50,9 @@ const variance = { _A: identity, _E: identity }
 export type Phase = "running" | "joining" | "atexit" | "stopping" | "done"
 
 /**
- * The thread that the calling fiber belongs to. Fibers forked inside a thread
- * inherit it, which is what makes `Thread.current` work for them too.
+ * The thread of the calling fiber. Fibers forked inside a thread inherit it
+ * (`Effect.fork` children and `forkDaemon` fibers alike), which is what makes
+ * `Thread.current` report the thread in them too.
  *
  * @internal
  */
