@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { makeEvents, makeTestConsole, runVirtual } from "./utils.js"
 
@@ -393,6 +393,37 @@ describe("Threading.layer", () => {
       expect(exit).toEqual(Exit.succeed("value"))
       expect(endedAt).toBe(4000)
       expect(labels()).toEqual(["current: MainThread", "non-daemon done", "hook", "daemon stopped"])
+    }))
+
+  it.effect("a scoped layer built after it is released before the shutdown's wait; one built before it, after", () =>
+    Effect.gen(function*() {
+      class Db extends Context.Tag("Db")<Db, { readonly save: Effect.Effect<void> }>() {}
+      const releaseOrder = (
+        compose: (
+          main: Layer.Layer<never, Thread.ThreadError, Db | Threading.Threading>,
+          db: Layer.Layer<Db>
+        ) => Layer.Layer<never, Thread.ThreadError> | Layer.Layer<Db | Threading.Threading, Thread.ThreadError>
+      ) =>
+        Effect.gen(function*() {
+          const { record, labels } = makeEvents()
+          const DbLive = Layer.scoped(
+            Db,
+            Effect.acquireRelease(Effect.succeed({ save: record("report saved") }), () => record("db closed"))
+          )
+          // A request's non-daemon work, still running when the layers are released.
+          const Main = Layer.effectDiscard(
+            Effect.flatMap(Db, (db) => Thread.nonDaemon(Effect.zipRight(Effect.sleep("2 seconds"), db.save)))
+          )
+          yield* runVirtual(Effect.scoped(Layer.build(compose(Main, DbLive))))
+          return labels()
+        })
+      // docs/toolkit.md: the database provided inside the threading layer is closed before the wait...
+      expect(yield* releaseOrder((main, db) => main.pipe(Layer.provide(db), Layer.provide(Threading.layer()))))
+        .toEqual(["db closed", "report saved"])
+      // ...and built before it (the safe spelling), it is closed after the threads have finished.
+      expect(
+        yield* releaseOrder((main, db) => main.pipe(Layer.provideMerge(Threading.layer()), Layer.provideMerge(db)))
+      ).toEqual(["report saved", "db closed"])
     }))
 
   it.scoped("inside a longer-lived scope, threads run until that scope closes", () =>
