@@ -30,11 +30,13 @@ import {
   type Period,
   periods,
   poll,
+  query,
   rowCount,
   type Runner,
+  startExample,
   startRunner
 } from "./harness.js"
-import { findBinaries, type Postgres, start } from "./postgres.js"
+import { findBinaries, freePort, type Postgres, start } from "./postgres.js"
 
 const binaries = findBinaries()
 const missing = "missing" in binaries ? binaries.missing : undefined
@@ -221,5 +223,35 @@ describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster
       )
     },
     360_000
+  )
+
+  it(
+    "examples/cluster-maintenance.ts as 3 replicas on a database of their own: one maintenance owner at a time, each ends by itself",
+    async () => {
+      await query(pg, "CREATE DATABASE example")
+      const url = pg.url.replace(/\/postgres$/, "/example")
+      const replicas = await Promise.all(
+        ["6 seconds", "9 seconds", "12 seconds"].map(async (runFor) =>
+          startExample({ DATABASE_URL: url, RUNNER_PORT: String(await freePort()), RUN_FOR: runFor })
+        )
+      )
+      const endings = await Promise.all(replicas.map((r) => r.ended))
+      const describeAll = () =>
+        replicas.map((r) => `${r.name}:\n${r.lines.map((l) => l.text).join("\n")}\n${r.stderr()}`).join("\n")
+      expect(endings.map((e) => e.code), describeAll()).toEqual([0, 0, 0])
+      for (const r of replicas) {
+        expect(r.lines.some((l) => /replica up$/.test(l.text)), describeAll()).toBe(true)
+      }
+      // The maintenance runs of all replicas, in arrival order, grouped by
+      // replica: with one owner at a time they form a few long stretches (one
+      // per ownership), not an interleaving.
+      const runs = replicas.flatMap((r) =>
+        r.lines.filter((l) => /maintenance run #/.test(l.text)).map((l) => ({ replica: r.name, at: l.at }))
+      ).sort((a, b) => a.at - b.at)
+      const stretches = runs.filter((run, i) => i === 0 || runs[i - 1]!.replica !== run.replica).length
+      expect(runs.length, describeAll()).toBeGreaterThanOrEqual(5)
+      expect(stretches, describeAll()).toBeLessThanOrEqual(6)
+    },
+    120_000
   )
 })

@@ -117,10 +117,31 @@ export const startRunner = async (
   env: Record<string, string> = {}
 ): Promise<Runner> => {
   const port = await freePort()
-  const child = spawn(process.execPath, ["--import", "tsx", "test/cluster/fixtures/runner.ts"], {
+  return startProcess("test/cluster/fixtures/runner.ts", name, port, {
+    ...env,
+    PG_URL: pg.url,
+    RUNNER_NAME: name,
+    RUNNER_PORT: String(port)
+  })
+}
+
+/** Starts examples/cluster-maintenance.ts with `env` (DATABASE_URL, RUNNER_PORT, RUN_FOR). */
+export const startExample = (env: Record<string, string>): Runner =>
+  startProcess(
+    "examples/cluster-maintenance.ts",
+    `example${env.RUNNER_PORT === undefined ? "" : `:${env.RUNNER_PORT}`}`,
+    Number(env.RUNNER_PORT ?? 0),
+    env
+  )
+
+/** Starts `node --import tsx script` with `env` over this process's (an empty value unsets a variable). */
+const startProcess = (script: string, name: string, port: number, env: Record<string, string>): Runner => {
+  const merged: Record<string, string | undefined> = { ...process.env, ...env }
+  for (const [key, value] of Object.entries(env)) if (value === "") delete merged[key]
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: repo,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env, PG_URL: pg.url, RUNNER_NAME: name, RUNNER_PORT: String(port) }
+    env: merged
   })
   live.add(child)
   const lines: Array<{ text: string; at: number }> = []
