@@ -51,6 +51,20 @@ export interface Threading {
 
 /**
  * The service tag of the threading instance that `Thread` functions use.
+ * `main`, `runMain` and `layer` provide it; reading it gives the instance, to
+ * query it later with `Effect.provideService`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const instance = yield* Threading.main(Threading.Threading)
+ *   // after main has returned: only the main thread is listed
+ *   const threads = yield* Effect.provideService(Threading.enumerate, Threading.Threading, instance)
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category tags
@@ -106,6 +120,14 @@ export interface RunMainOptions extends Options {
 
 /**
  * The default of `Options.daemonGrace`: 5 seconds.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * Duration.toSeconds(Threading.defaultDaemonGrace) // 5
+ * ```
  *
  * @since 0.1.0
  * @category constants
@@ -241,7 +263,22 @@ export const activeCount: Effect.Effect<number, never, Threading> = internal.act
 
 /**
  * The main thread (Python's `threading.main_thread()`): named `MainThread`,
- * not a daemon.
+ * not a daemon. `Thread.isAlive` tells whether the main program is still
+ * running.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Thread, Threading } from "effect-threading"
+ *
+ * const program = Effect.gen(function*() {
+ *   const main = yield* Threading.mainThread
+ *   const current = yield* Thread.current
+ *   yield* Console.log(main === current) // true: the program runs as the main thread
+ * })
+ *
+ * Threading.runMain(program)
+ * ```
  *
  * @since 0.1.0
  * @category getters

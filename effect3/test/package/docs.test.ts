@@ -1,10 +1,11 @@
 /**
  * The API reference's contract, checked on the sources the way TypeDoc reads
  * them: every export of a public module has a doc comment with `@since`;
- * every exported function also has an `@example`; and every example
+ * every exported value (type ids aside) also has an `@example`; and every example
  * type-checks against the library (imports of `effect-threading` resolve to
  * `src/`, as in the repository's tsconfig), so the docs cannot drift from
- * the API. And `npm run docs` (TypeDoc, warnings as errors) succeeds.
+ * the API. And `npm run docs` (TypeDoc, warnings as errors) succeeds, with
+ * the guides of docs/ and a `ThreadError` page that shows its tag.
  */
 import { execFile } from "node:child_process"
 import * as fs from "node:fs/promises"
@@ -22,6 +23,8 @@ interface Documented {
   readonly since: ReadonlyArray<string>
   readonly examples: ReadonlyArray<string>
   readonly isFunction: boolean
+  /** A value (not only a type), other than a type id. */
+  readonly isValue: boolean
 }
 
 /** The JSDoc tags of a declaration, as TypeDoc finds them (an `export * as` takes its statement's comment). */
@@ -51,11 +54,13 @@ const collect = (): ReadonlyArray<Documented> => {
       const tags = (symbol.declarations ?? []).flatMap(tagsOf)
       const isFunction = (symbol.flags & ts.SymbolFlags.Variable) !== 0 &&
         checker.getTypeOfSymbol(symbol).getCallSignatures().length > 0
+      const categories = tags.filter((tag) => tag.tagName.text === "category").map(textOf)
       documented.push({
         id: `${module}.${exported.name}`,
         since: tags.filter((tag) => tag.tagName.text === "since").map(textOf),
         examples: tags.filter((tag) => tag.tagName.text === "example").map(textOf),
-        isFunction
+        isFunction,
+        isValue: (symbol.flags & ts.SymbolFlags.Variable) !== 0 && !categories.includes("symbols")
       })
     }
   }
@@ -82,6 +87,10 @@ describe("API documentation", () => {
 
   it("gives every exported function an @example", () => {
     expect(documented.filter((d) => d.isFunction && d.examples.length === 0).map((d) => d.id)).toEqual([])
+  })
+
+  it("gives every exported value an @example, type ids aside", () => {
+    expect(documented.filter((d) => d.isValue && d.examples.length === 0).map((d) => d.id)).toEqual([])
   })
 
   it("has examples that type-check against the library", () => {
@@ -114,10 +123,26 @@ describe("API documentation", () => {
       })
       expect(result.output).not.toMatch(/warning|error/i)
       expect(result.code).toBe(0)
-      const pages = await fs.readdir(out, { recursive: true })
-      for (const page of ["modules/Thread.html", "modules/Threading.html", "variables/Threading.runMain.html"]) {
-        expect(pages.map((p) => p.split(path.sep).join("/"))).toContain(page)
+      const pages = (await fs.readdir(out, { recursive: true })).map((p) => p.split(path.sep).join("/"))
+      for (
+        const page of [
+          "modules/Thread.html",
+          "modules/Threading.html",
+          "variables/Threading.runMain.html",
+          // the guides in docs/ (typedoc.json's projectDocuments)
+          "documents/shutdown.html",
+          "documents/testing.html",
+          "documents/toolkit.html"
+        ]
+      ) {
+        expect(pages).toContain(page)
       }
+      // ThreadError's page shows what Effect.catchTag("ThreadError", ...) needs.
+      const threadError = await fs.readFile(path.join(out, "interfaces", "Thread.ThreadError.html"), "utf8")
+      const text = threadError.replace(/<[^>]*>/g, " ").replace(/&quot;/g, "\"").replace(/\s+/g, " ")
+      expect(text).toContain("_tag : \"ThreadError\"")
+      expect(text).toContain("message : string")
+      expect(text).toContain("catchTag")
     } finally {
       await fs.rm(out, { recursive: true, force: true })
     }

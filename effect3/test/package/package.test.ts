@@ -120,6 +120,7 @@ describe("the packed package", () => {
       expect(files).toContain(`src/${module}.ts`)
     }
     expect(files).toContain("package.json")
+    expect(files).toContain("LICENSE")
     expect(files.filter((file) => /^(test|examples|bench|docs|\.changeset|\.ci)\//.test(file))).toEqual([])
     expect(files.filter((file) => /tsconfig|eslint|typedoc|vitest/.test(file))).toEqual([])
 
@@ -131,6 +132,17 @@ describe("the packed package", () => {
       "effect"
     ])
     expect(manifest.sideEffects).toBe(false)
+    expect(manifest.license).toBe("MIT")
+    expect(manifest.repository).toEqual({
+      type: "git",
+      url: "git+https://github.com/effect-threading/effect-threading.git",
+      directory: "effect3"
+    })
+    expect(manifest.homepage).toMatch(/^https:\/\/github\.com\/effect-threading\/effect-threading/)
+    expect(manifest.bugs.url).toBe("https://github.com/effect-threading/effect-threading/issues")
+    expect(await fs.readFile(path.join(installed, "LICENSE"), "utf8")).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 effect-threading contributors\n/
+    )
     // the tarball's own copy of effect would shadow the user's: there must be none
     expect(files.some((file) => file.startsWith("node_modules/"))).toBe(false)
   })
