@@ -116,6 +116,33 @@ export interface MakeOptions {
   readonly name?: string | undefined
   /** Default: the creating thread's flag (the main thread is not a daemon). */
   readonly daemon?: boolean | undefined
+  /**
+   * Where the thread's span `thread NAME` goes in the traces, when a tracer
+   * is installed (see docs/observability.md):
+   *
+   * - `"link"` (the default): a new root trace, with a link to the span that
+   *   was current where the thread was started. A long-lived daemon does not
+   *   keep a request's trace open.
+   * - `"child"`: a child of that span, inside its trace — for short
+   *   non-daemon jobs that belong to the request that started them.
+   *
+   * Without a tracer (only Effect's built-in one), no span is made either way.
+   *
+   * @example
+   * ```ts
+   * import { Console, Effect } from "effect"
+   * import { Thread } from "effect-threading"
+   *
+   * const handler = Effect.gen(function*() {
+   *   // this job's span `thread resize` is a child of the request's span
+   *   const job = yield* Thread.spawn(Console.log("resizing"), { name: "resize", trace: "child" })
+   *   yield* Thread.join(job)
+   * }).pipe(Effect.withSpan("GET /image"))
+   * ```
+   *
+   * @since 1.0.0
+   */
+  readonly trace?: "link" | "child" | undefined
 }
 
 /**
@@ -843,8 +870,9 @@ export const isSingleton: (u: unknown) => u is Singleton<unknown, unknown> = sin
  * import { Schedule } from "effect"
  * import type { Thread } from "effect-threading"
  *
- * const options: Thread.SingletonOptions<unknown, never, never> = {
- *   schedule: Schedule.cron("0 3 * * *"),
+ * // every hour on the owner, the first run an hour after it took over
+ * const options: Thread.SingletonOptions<number> = {
+ *   schedule: Schedule.spaced("1 hour"),
  *   immediate: false,
  *   shardGroup: "maintenance"
  * }
@@ -855,8 +883,10 @@ export const isSingleton: (u: unknown) => u is Singleton<unknown, unknown> = sin
  */
 export interface SingletonOptions<Out = unknown, ES = never, R2 = never> {
   /**
-   * The cluster shard group (default `"default"`): which runners may own it
-   * is decided by their `assignedShardGroups`.
+   * The cluster shard group (default `"default"`). It must be one of the
+   * cluster's `availableShardGroups` (checked when the cluster's layer tells
+   * them: `ThreadingCluster.layer` does), and only runners whose
+   * `assignedShardGroups` include it can own the singleton.
    */
   readonly shardGroup?: string | undefined
   /**
@@ -899,8 +929,9 @@ export interface SingletonOptions<Out = unknown, ES = never, R2 = never> {
  * runs (runners join or leave), and the engine does not fence a frozen owner:
  * make the work idempotent or guard it (see docs/cluster.md).
  *
- * Fails with a `ThreadError` if the name is already registered in this
- * instance, if the cluster could not start, or at shutdown.
+ * Fails with a `ThreadError` if the name is empty or already registered in
+ * this instance (in that shard group), if the shard group is not one of the
+ * cluster's, if the cluster could not start, or at shutdown.
  *
  * @example
  * ```ts

@@ -258,7 +258,8 @@ export const layerConfig: (
  * Makes the current `Threading` instance cluster-enabled with any `Sharding`
  * layer: `HttpRunner`, `NodeClusterSocket` with Kubernetes health checks,
  * other storage. The instance owns what the layer builds and releases it in
- * shutdown step (c).
+ * shutdown step (c). When the layer's output includes its `ShardingConfig`,
+ * `Thread.singleton` checks shard groups against it.
  *
  * @example
  * ```ts

@@ -21,7 +21,6 @@ import * as Runners from "effect/cluster/Runners"
 import * as RunnerStorage from "effect/cluster/RunnerStorage"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
-import * as TestRunner from "effect/cluster/TestRunner"
 import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -96,8 +95,11 @@ interface Cluster {
   readonly registered: Set<string>
   /** The singleton threads running on this runner now. */
   readonly running: Set<SingletonImpl<unknown, unknown>>
-  /** Who attached it: for the error when a second layer tries. */
-  readonly source: "embedded" | "layer"
+  /**
+   * The cluster's `availableShardGroups`, when its layer tells (its output
+   * has the `ShardingConfig`): a singleton in another group would never run.
+   */
+  readonly groups: ReadonlySet<string> | undefined
 }
 
 /**
@@ -108,8 +110,20 @@ const clusters = new WeakMap<ThreadingImpl, Deferred.Deferred<Cluster, unknown>>
 
 const clusterOf = (instance: ThreadingImpl): Deferred.Deferred<Cluster, unknown> | undefined => clusters.get(instance)
 
-/** The embedded default: one in-process runner, in-memory storage, no port, no server. */
-const embedded: Layer.Layer<Sharding.Sharding> = TestRunner.layer
+/**
+ * The embedded default: `TestRunner.layer` (one in-process runner, in-memory
+ * storage, no port, no server), with the given settings over the engine's
+ * defaults, and its `ShardingConfig` in the output.
+ */
+const embedded = (
+  shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
+): Layer.Layer<Sharding.Sharding | ShardingConfig.ShardingConfig> =>
+  Sharding.layer.pipe(
+    Layer.provideMerge(Runners.layerNoop),
+    Layer.provideMerge(MessageStorage.layerMemory),
+    Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
+    Layer.provideMerge(ShardingConfig.layer(shardingConfig))
+  )
 
 const isShuttingDown = (instance: ThreadingImpl): boolean =>
   instance.state._tag === "Stopping" || instance.state._tag === "Done"
@@ -136,8 +150,7 @@ const stopCluster = (cluster: Cluster): Effect.Effect<void> =>
  */
 const attach = <E>(
   instance: ThreadingImpl,
-  layer: Layer.Layer<Sharding.Sharding, E>,
-  source: Cluster["source"]
+  layer: Layer.Layer<Sharding.Sharding, E>
 ): Effect.Effect<Cluster, E | errors.ThreadError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
@@ -162,12 +175,13 @@ const attach = <E>(
         yield* Deferred.failCause(ready, built.cause)
         return yield* Effect.failCause(built.cause)
       }
+      const config = Context.getOption(built.value as Context.Context<unknown>, ShardingConfig.ShardingConfig)
       const cluster: Cluster = {
         sharding: Context.get(built.value, Sharding.Sharding),
         scope,
         registered: new Set(),
         running: new Set(),
-        source
+        groups: Option.isSome(config) ? new Set(config.value.availableShardGroups) : undefined
       }
       yield* Scope.addFinalizer(instance.registry, stopCluster(cluster))
       yield* Deferred.succeed(ready, cluster)
@@ -185,14 +199,14 @@ export const layerFrom = <E>(
   sharding: Layer.Layer<Sharding.Sharding, E>
 ): Layer.Layer<never, E | errors.ThreadError, Threading.Threading> =>
   Layer.effectDiscard(
-    Effect.flatMap(tag, (self) => attach(self as ThreadingImpl, sharding, "layer"))
+    Effect.flatMap(tag, (self) => attach(self as ThreadingImpl, sharding))
   )
 
 /** The instance's cluster: the one attached, or the embedded default, attached now. */
 const clusterFor = (instance: ThreadingImpl): Effect.Effect<Cluster, errors.ThreadError> =>
   Effect.suspend(() => {
     const existing = clusterOf(instance)
-    const cluster = existing !== undefined ? Deferred.await(existing) : attach(instance, embedded, "embedded")
+    const cluster = existing !== undefined ? Deferred.await(existing) : attach(instance, embedded())
     return Effect.catchCause(cluster, (cause) =>
       Cause.hasInterruptsOnly(cause)
         ? Effect.failCause(cause as Cause.Cause<never>)
@@ -285,6 +299,12 @@ export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
     const key = `${shardGroup}/${name}`
     const target = targetOf(effect, options)
     return Effect.flatMap(clusterFor(instance), (cluster) => {
+      if (cluster.groups !== undefined && !cluster.groups.has(shardGroup)) {
+        return Effect.fail(errors.make(
+          `shard group ${shardGroup} of singleton ${name} is not one of the cluster's availableShardGroups ` +
+            `(${Array.from(cluster.groups).join(", ")}): it would never run`
+        ))
+      }
       if (cluster.registered.has(key)) {
         return Effect.fail(errors.make(`singleton ${name} is already registered in shard group ${shardGroup}`))
       }
@@ -302,18 +322,6 @@ export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
 // -----------------------------------------------------------------------------
 
 const installHint = "npm install @effect/platform-node@^4.1.0 @effect/sql-pg@^4.0.5"
-
-/** `embedded`, with the caller's sharding settings over the engine's defaults. */
-const embeddedWith = (
-  shardingConfig: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
-): Layer.Layer<Sharding.Sharding> =>
-  shardingConfig === undefined ? embedded : Sharding.layer.pipe(
-    // TestRunner.layer, with the given settings
-    Layer.provideMerge(Runners.layerNoop),
-    Layer.provideMerge(MessageStorage.layerMemory),
-    Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
-    Layer.provide(ShardingConfig.layer(shardingConfig))
-  )
 
 const postgresClientConfig = (postgres: ThreadingCluster.PostgresConnection) =>
   typeof postgres === "string" || Redacted.isRedacted(postgres)
@@ -346,14 +354,17 @@ const postgresSharding = (
       const listen = options.listenAddress === undefined
         ? Option.none()
         : Option.some(RunnerAddress.make(options.listenAddress.host, options.listenAddress.port))
-      return NodeClusterSocket.layer({
-        storage: "sql",
-        shardingConfig: {
-          ...options.shardingConfig,
-          runnerAddress: Option.some(address),
-          runnerListenAddress: listen
-        }
-      }).pipe(Layer.provide(PgClient.layer(postgresClientConfig(options.postgres))))
+      const shardingConfig = {
+        ...options.shardingConfig,
+        runnerAddress: Option.some(address),
+        runnerListenAddress: listen
+      }
+      return NodeClusterSocket.layer({ storage: "sql", shardingConfig }).pipe(
+        Layer.provide(PgClient.layer(postgresClientConfig(options.postgres))),
+        // The same settings the runner reads (environment, then these), for
+        // Thread.singleton's check of shard groups.
+        Layer.merge(ShardingConfig.layerFromEnv(shardingConfig))
+      )
     }))
   )
 
@@ -363,7 +374,7 @@ export const layer = (
 ): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> =>
   options?.storage === "postgres"
     ? layerFrom(postgresSharding(options))
-    : layerFrom(embeddedWith(options?.shardingConfig))
+    : layerFrom(embedded(options?.shardingConfig))
 
 /** @internal */
 export const layerConfig = (

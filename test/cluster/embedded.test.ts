@@ -176,21 +176,22 @@ describe("Thread.singleton, embedded default", () => {
     expect(lines.join("\n")).toMatch(/daemonGrace \(.+\) elapsed; threads still running at exit: .*stuck/)
   }, 20_000)
 
-  it("a name registers once per instance (and shard group) and must not be empty", async () => {
+  it("a name registers once per instance, must not be empty, and needs a shard group of the cluster", async () => {
     const errors: Array<string> = []
     const { exit } = await run(() =>
       Effect.gen(function*() {
         yield* Thread.singleton("once", Effect.never)
         errors.push((yield* Effect.flip(Thread.singleton("once", Effect.never))).message)
         errors.push((yield* Effect.flip(Thread.singleton("", Effect.never))).message)
-        // The same name in another shard group is another singleton.
-        yield* Thread.singleton("once", Effect.never, { shardGroup: "other" })
+        // A shard group the cluster does not have: it would never run.
+        errors.push((yield* Effect.flip(Thread.singleton("once", Effect.never, { shardGroup: "other" }))).message)
       })
     )
     expect(exit).toEqual(Exit.void)
     expect(errors).toEqual([
       "singleton once is already registered in shard group default",
-      "Thread.singleton needs a non-empty name (the same on every runner)"
+      "Thread.singleton needs a non-empty name (the same on every runner)",
+      "shard group other of singleton once is not one of the cluster's availableShardGroups (default): it would never run"
     ])
   }, 20_000)
 
@@ -233,6 +234,35 @@ describe("ThreadingCluster.layer", () => {
     expect(exit).toEqual(Exit.void)
     expect(events).toEqual(["main ends", "still running after main", "non-daemon done", "finalizer"])
   }, 20_000)
+
+  it(
+    "a singleton in another shard group runs on a runner assigned that group; the same name is another singleton",
+    async () => {
+      const { events } = await run(
+        (record) =>
+          Effect.gen(function*() {
+            const started = yield* Deferred.make<void>()
+            const job = Effect.gen(function*() {
+              const me = (yield* Thread.current) as Thread.Singleton
+              yield* record(`${me.name} in ${me.shardGroup}`)
+            })
+            yield* Thread.singleton("job", job)
+            yield* Thread.singleton("job", job.pipe(Effect.andThen(Deferred.succeed(started, undefined))), {
+              shardGroup: "jobs"
+            })
+            yield* Deferred.await(started)
+            yield* Effect.sleep("100 millis")
+          }),
+        {
+          layer: ThreadingCluster.layer({
+            shardingConfig: { availableShardGroups: ["default", "jobs"], assignedShardGroups: ["default", "jobs"] }
+          })
+        }
+      )
+      expect(events.sort()).toEqual(["job in default", "job in jobs"])
+    },
+    20_000
+  )
 
   it("is attached once per instance: a second layer, or one after the embedded default started, fails", async () => {
     const errors: Array<string> = []
