@@ -1,0 +1,492 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Result, Schedule } from "effect"
+import { Thread, Threading } from "effect-threading"
+import { adjust, makeEvents, makeTestConsole, runVirtual, withConsole } from "./utils.js"
+
+const sleepThen = <A, E, R>(duration: Duration.Input, effect: Effect.Effect<A, E, R>) =>
+  Effect.andThen(Effect.sleep(duration), effect)
+
+/** Effect 3's `Effect.dieMessage`: a defect with that message. */
+const dieMessage = (message: string) => Effect.die(new Error(message))
+
+describe("Threading.main", () => {
+  it.effect("succeeds with the program's value, after the non-daemon threads have ended", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { exit, endedAt } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Thread.spawn(sleepThen("7 seconds", record("non-daemon done")))
+        return "result"
+      })))
+      expect(exit).toEqual(Exit.succeed("result"))
+      expect(endedAt).toBe(7000)
+      expect(labels()).toEqual(["non-daemon done"])
+    }))
+
+  it.effect("does not wait for daemon threads, and interrupts them, finalizers run", () =>
+    Effect.gen(function*() {
+      const { record, labels, timeOf } = makeEvents()
+      const { exit, endedAt } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => record("daemon finalizer"))), { daemon: true })
+        yield* Effect.sleep("2 seconds")
+        return 1
+      })))
+      expect(exit).toEqual(Exit.succeed(1))
+      expect(endedAt).toBe(2000)
+      expect(labels()).toEqual(["daemon finalizer"])
+      expect(timeOf("daemon finalizer")).toBe(2000)
+    }))
+
+  it.effect("a failing main still waits for its non-daemon threads, then fails with its own error", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { exit, endedAt } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Thread.spawn(sleepThen("5 seconds", record("non-daemon done")))
+        yield* Effect.sleep("1 second")
+        return yield* Effect.fail("main failed")
+      })))
+      expect(exit).toEqual(Exit.fail("main failed"))
+      expect(endedAt).toBe(5000)
+      expect(labels()).toEqual(["non-daemon done"])
+    }))
+
+  it.effect("a dying main still waits for its non-daemon threads", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { exit, endedAt } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Thread.spawn(sleepThen("5 seconds", record("non-daemon done")))
+        return yield* dieMessage("defect")
+      })))
+      expect(exit && Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
+      expect(endedAt).toBe(5000)
+      expect(labels()).toEqual(["non-daemon done"])
+    }))
+
+  it.effect("an interrupted main still waits for its non-daemon threads, then reports the interruption", () =>
+    Effect.gen(function*() {
+      const { record, labels, timeOf } = makeEvents()
+      const fiber = yield* Effect.forkChild(Threading.main(Effect.gen(function*() {
+        yield* Thread.spawn(sleepThen("5 seconds", record("non-daemon done")))
+        yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => record("daemon stopped"))), { daemon: true })
+        return yield* Effect.never.pipe(Effect.onInterrupt(() => record("main interrupted")))
+      })))
+      yield* adjust("1 second")
+      const interrupter = yield* Effect.forkChild(Fiber.interrupt(fiber))
+      yield* adjust("10 seconds")
+      yield* Fiber.join(interrupter) // Effect 4: Fiber.interrupt returns void, no longer the fiber's Exit
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.hasInterrupts(exit)).toBe(true)
+      expect(labels()).toEqual(["main interrupted", "non-daemon done", "daemon stopped"])
+      expect(timeOf("main interrupted")).toBe(1000)
+      expect(timeOf("daemon stopped")).toBe(5000)
+    }))
+
+  it.effect("provides Threading, and keeps the program's other requirements", () =>
+    Effect.gen(function*() {
+      class Config extends Context.Service<Config, { readonly n: number }>()("Config") {}
+      const program: Effect.Effect<number, Thread.ThreadError, Config | Threading.Threading> = Effect.gen(function*() {
+        const config = yield* Config
+        const t = yield* Thread.spawn(Effect.map(Config, (c) => c.n * 2))
+        const exit = yield* Thread.await(t).pipe(Effect.orDie)
+        return config.n + (Exit.isSuccess(exit) ? exit.value : 0)
+      })
+      const withoutThreading: Effect.Effect<number, Thread.ThreadError, Config> = Threading.main(program)
+      expect(yield* Effect.provideService(withoutThreading, Config, { n: 1 })).toBe(3)
+    }))
+})
+
+describe("the shutdown sequence", () => {
+  it.effect("(a) joins non-daemons, (b) runs atExit hooks last-first, (c) interrupts daemons — in that order", () =>
+    Effect.gen(function*() {
+      const { record, labels, events } = makeEvents()
+      const { endedAt } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Threading.atExit(record("hook 1"))
+        yield* Threading.atExit(record("hook 2"))
+        yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => record("daemon A stopped"))), { daemon: true })
+        yield* Thread.spawn(sleepThen("3 seconds", record("non-daemon 1 done")))
+        yield* Thread.spawn(sleepThen("6 seconds", record("non-daemon 2 done")))
+        yield* Threading.atExit(record("hook 3"))
+        yield* record("main done")
+      })))
+      expect(labels()).toEqual([
+        "main done",
+        "non-daemon 1 done",
+        "non-daemon 2 done",
+        "hook 3",
+        "hook 2",
+        "hook 1",
+        "daemon A stopped"
+      ])
+      expect(events.at(-1)![0]).toBe(6000)
+      expect(endedAt).toBe(6000)
+    }))
+
+  it.effect("(a) also joins non-daemon threads started while waiting", () =>
+    Effect.gen(function*() {
+      const { record, timeOf } = makeEvents()
+      const { endedAt } = yield* runVirtual(Threading.main(
+        Thread.spawn(
+          // starts a grandchild after main has ended, during step (a)
+          sleepThen("2 seconds", Effect.asVoid(Thread.spawn(sleepThen("5 seconds", record("late child done")))))
+        )
+      ))
+      expect(timeOf("late child done")).toBe(7000)
+      expect(endedAt).toBe(7000)
+    }))
+
+  it.effect("daemon threads may start through (b); from (c) on, starting fails", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        yield* Threading.atExit(
+          Thread.spawn(record("started from a hook"), { daemon: true }).pipe(
+            Effect.andThen(Effect.sleep("1 second"))
+          )
+        )
+        yield* Thread.spawn(
+          Effect.never.pipe(
+            Effect.onInterrupt(() =>
+              Thread.spawn(Effect.void).pipe(
+                Effect.catchTag("ThreadError", (e) => record(`refused: ${e.message}`))
+              )
+            )
+          ),
+          { daemon: true }
+        )
+      })))
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["started from a hook", "refused: can't create new thread at interpreter shutdown"])
+    }))
+
+  it.effect("a failing atExit hook is reported on stderr and the others still run", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const { console, err } = makeTestConsole()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          yield* Threading.atExit(record("first registered"))
+          yield* Threading.atExit(Effect.fail("hook failed"))
+          yield* Threading.atExit(dieMessage("hook died"))
+        })).pipe(withConsole(console))
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["first registered"])
+      expect(err).toHaveLength(2)
+      expect(err[0]).toMatch(/^Exception ignored in atExit hook:\n.*hook died/s)
+      expect(err[1]).toMatch(/^Exception ignored in atExit hook:\n.*hook failed/s)
+    }))
+
+  it.effect("shutdownTimeout: non-daemons still running are interrupted with the daemons, and named", () =>
+    Effect.gen(function*() {
+      const { record, labels, timeOf } = makeEvents()
+      const { console, err } = makeTestConsole()
+      const { exit, endedAt } = yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => record("stuck stopped"))), { name: "stuck" })
+            yield* Thread.spawn(sleepThen("2 seconds", record("quick done")), { name: "quick" })
+            yield* Threading.atExit(record("hook"))
+            return "ok"
+          }),
+          { shutdownTimeout: "10 seconds" }
+        ).pipe(withConsole(console))
+      )
+      expect(exit).toEqual(Exit.succeed("ok"))
+      expect(endedAt).toBe(10_000)
+      expect(labels()).toEqual(["quick done", "hook", "stuck stopped"])
+      expect(timeOf("stuck stopped")).toBe(10_000)
+      expect(err).toEqual([
+        "Warning: shutdownTimeout (10s) elapsed; interrupting non-daemon threads still running: stuck"
+      ])
+    }))
+
+  it.effect("without shutdownTimeout, waits for a long non-daemon as long as it runs", () =>
+    Effect.gen(function*() {
+      const { endedAt } = yield* runVirtual(Threading.main(Thread.spawn(Effect.sleep("2 hours"))), "3 hours")
+      expect(endedAt).toBe(2 * 3600 * 1000)
+    }))
+
+  it.effect("daemonGrace bounds the wait for a daemon that will not stop, and names it", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { record, timeOf } = makeEvents()
+      const { exit, endedAt } = yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => Effect.never)), {
+              daemon: true,
+              name: "hanging-finalizer"
+            })
+            yield* Thread.spawn(Thread.critical(Effect.sleep("1 hour")), { daemon: true, name: "uninterruptible" })
+            yield* Thread.spawn(
+              Effect.never.pipe(Effect.onInterrupt(() => sleepThen("1 second", record("slow finalizer done")))),
+              { daemon: true, name: "slow-finalizer" }
+            )
+            yield* Effect.sleep("1 second")
+          }),
+          { daemonGrace: "3 seconds" }
+        ).pipe(withConsole(console)),
+        "10 seconds"
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(endedAt).toBe(4000)
+      expect(timeOf("slow finalizer done")).toBe(2000)
+      expect(err).toEqual([
+        "Warning: daemonGrace (3s) elapsed; threads still running at exit: hanging-finalizer, uninterruptible"
+      ])
+    }))
+
+  it.effect("warns about nothing when no thread is left to stop, even with a zero daemonGrace", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.flatMap(Thread.spawn(Effect.void), (t) => Thread.join(t)), { daemonGrace: 0 }).pipe(
+          withConsole(console)
+        )
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(err).toEqual([])
+    }))
+
+  it.effect("enumerate lists daemons still running their finalizers during step (c), and none after", () =>
+    Effect.gen(function*() {
+      const seen: Array<ReadonlyArray<string>> = []
+      const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
+        const record = Effect.flatMap(Threading.enumerate, (ts) => Effect.sync(() => seen.push(ts.map((t) => t.name))))
+        yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => sleepThen("1 second", record))), {
+          daemon: true,
+          name: "slow"
+        })
+        yield* Thread.spawn(Effect.never, { daemon: true, name: "quick" })
+        const running = yield* Deferred.make<void>()
+        yield* Thread.spawn(Deferred.succeed(running, undefined).pipe(Effect.andThen(Effect.never)), { daemon: true })
+        yield* Deferred.await(running)
+        yield* Threading.atExit(record)
+        return yield* Threading.enumerate.pipe(Effect.map((ts) => ts.length))
+      })))
+      expect(exit).toEqual(Exit.succeed(4))
+      expect(seen).toEqual([["slow", "quick", "Thread-1"], ["slow"]])
+    }))
+
+  it.effect("the default daemonGrace is 5 seconds", () =>
+    Effect.gen(function*() {
+      expect(Duration.toMillis(Threading.defaultDaemonGrace)).toBe(5000)
+      const { console, err } = makeTestConsole()
+      const { endedAt } = yield* runVirtual(
+        Threading.main(Thread.spawn(Thread.critical(Effect.never), { daemon: true })).pipe(
+          withConsole(console)
+        )
+      )
+      expect(endedAt).toBe(5000)
+      expect(err[0]).toMatch(/daemonGrace \(5s\) elapsed; threads still running at exit: Thread-1/)
+    }))
+})
+
+describe("excepthook", () => {
+  it.effect("by default prints `Exception in thread NAME:` and the cause on stderr; the others go on", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          yield* Thread.spawn(Effect.fail(new Error("disk full")), { name: "writer" })
+          yield* Thread.spawn(sleepThen("1 second", record("other thread done")))
+          yield* Effect.sleep("2 seconds")
+          yield* record("main done")
+          return "main result"
+        })).pipe(withConsole(console))
+      )
+      expect(exit).toEqual(Exit.succeed("main result"))
+      expect(labels()).toEqual(["other thread done", "main done"])
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(/^Exception in thread writer:\nError: disk full/)
+    }))
+
+  it.effect("a custom hook sees failing and dying threads, not interrupted ones", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const excepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>) =>
+        Effect.sync(() => {
+          seen.push(
+            `${thread.name}: ${Cause.hasDies(cause) ? "died" : Option.getOrUndefined(Cause.findErrorOption(cause))}`
+          )
+        })
+      yield* runVirtual(Threading.main(
+        Effect.gen(function*() {
+          yield* Thread.spawn(Effect.fail("e1"), { name: "fails" })
+          yield* Thread.spawn(dieMessage("bug"), { name: "dies" })
+          const running = yield* Deferred.make<void>()
+          const t = yield* Thread.spawn(Deferred.succeed(running, undefined).pipe(Effect.andThen(Effect.never)), {
+            name: "interrupted"
+          })
+          yield* Thread.spawn(Effect.never, { daemon: true, name: "daemon" }) // interrupted at exit
+          yield* Deferred.await(running)
+          yield* Thread.interrupt(t)
+          yield* Effect.sleep("1 second")
+        }),
+        { excepthook }
+      ))
+      expect(seen.sort()).toEqual(["dies: died", "fails: e1"])
+    }))
+
+  it.effect("a failing excepthook is itself reported, never lost", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { exit } = yield* runVirtual(
+        Threading.main(
+          Effect.flatMap(Thread.spawn(Effect.fail("thread error")), (t) => Thread.join(t)),
+          { excepthook: () => dieMessage("hook is broken") }
+        ).pipe(withConsole(console))
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(
+        /^Exception in threading.excepthook:\n.*hook is broken.*Exception in thread Thread-1:\n.*thread error/s
+      )
+    }))
+})
+
+describe("registry", () => {
+  it.effect("enumerate lists alive threads, main first, in start order; activeCount counts them", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(Threading.main(Effect.gen(function*() {
+        const a = yield* Thread.spawn(Effect.sleep("1 second"), { name: "a" })
+        const b = yield* Thread.spawn(Effect.never, { name: "b", daemon: true })
+        const c = yield* Thread.spawn(Effect.sleep("3 seconds"), { name: "c" })
+        yield* Thread.make(Effect.void, { name: "unstarted" })
+        const before = (yield* Threading.enumerate).map((t) => t.name)
+        const countBefore = yield* Threading.activeCount
+        yield* Thread.join(a)
+        const after = (yield* Threading.enumerate).map((t) => t.name)
+        const countAfter = yield* Threading.activeCount
+        return { before, countBefore, after, countAfter, b, c }
+      })))
+      yield* adjust("5 seconds")
+      const result = yield* Fiber.join(fiber)
+      expect(result.before).toEqual(["MainThread", "a", "b", "c"])
+      expect(result.countBefore).toBe(4)
+      expect(result.after).toEqual(["MainThread", "b", "c"])
+      expect(result.countAfter).toBe(3)
+    }))
+
+  it.effect("finished threads leave the registry", () =>
+    Effect.gen(function*() {
+      const [during, after] = yield* Threading.main(Effect.gen(function*() {
+        const threads = yield* Effect.forEach(Array.from({ length: 1000 }), () => Thread.spawn(Effect.void))
+        const during = yield* Threading.activeCount
+        yield* Effect.forEach(threads, (t) => Thread.join(t))
+        return [during, yield* Threading.enumerate] as const
+      }))
+      expect(during).toBeGreaterThan(1)
+      expect(after.map((t) => t.name)).toEqual(["MainThread"])
+    }))
+})
+
+describe("Threading.layer", () => {
+  it.effect("gives any Effect program threads; closing the scope applies the exit rule", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const program = Effect.gen(function*() {
+        const main = yield* Thread.current
+        yield* record(`current: ${main.name}`)
+        yield* Thread.spawn(sleepThen("4 seconds", record("non-daemon done")))
+        yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => record("daemon stopped"))), { daemon: true })
+        yield* Threading.atExit(record("hook"))
+        return "value"
+      }).pipe(Effect.provide(Threading.layer()))
+      const { exit, endedAt } = yield* runVirtual(program)
+      expect(exit).toEqual(Exit.succeed("value"))
+      expect(endedAt).toBe(4000)
+      expect(labels()).toEqual(["current: MainThread", "non-daemon done", "hook", "daemon stopped"])
+    }))
+
+  it.effect("a scoped layer built after it is released before the shutdown's wait; one built before it, after", () =>
+    Effect.gen(function*() {
+      class Db extends Context.Service<Db, { readonly save: Effect.Effect<void> }>()("Db") {}
+      const releaseOrder = (
+        compose: (
+          main: Layer.Layer<never, Thread.ThreadError, Db | Threading.Threading>,
+          db: Layer.Layer<Db>
+        ) => Layer.Layer<never, Thread.ThreadError> | Layer.Layer<Db | Threading.Threading, Thread.ThreadError>
+      ) =>
+        Effect.gen(function*() {
+          const { record, labels } = makeEvents()
+          const DbLive = Layer.effect(
+            Db,
+            Effect.acquireRelease(Effect.succeed({ save: record("report saved") }), () => record("db closed"))
+          )
+          // A request's non-daemon work, still running when the layers are released.
+          const Main = Layer.effectDiscard(Effect.gen(function*() {
+            const db = yield* Db
+            yield* Thread.nonDaemon(Effect.andThen(Effect.sleep("2 seconds"), db.save))
+          }))
+          yield* runVirtual(Effect.scoped(Layer.build(compose(Main, DbLive))))
+          return labels()
+        })
+      // docs/toolkit.md: the database provided inside the threading layer is closed before the wait...
+      expect(yield* releaseOrder((main, db) => main.pipe(Layer.provide(db), Layer.provide(Threading.layer()))))
+        .toEqual(["db closed", "report saved"])
+      // ...and built before it (the safe spelling), it is closed after the threads have finished.
+      expect(
+        yield* releaseOrder((main, db) => main.pipe(Layer.provideMerge(Threading.layer()), Layer.provideMerge(db)))
+      ).toEqual(["report saved", "db closed"])
+    }))
+
+  it.effect("inside a longer-lived scope, threads run until that scope closes", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const context = yield* Layer.build(Threading.layer())
+      yield* Thread.spawn(
+        record("tick").pipe(Effect.repeat(Schedule.spaced("1 second"))),
+        { daemon: true }
+      ).pipe(Effect.provideContext(context))
+      yield* adjust("2500 millis")
+      expect(labels()).toEqual(["tick", "tick", "tick"])
+    }).pipe(Effect.scoped))
+})
+
+describe("options", () => {
+  const invalid: ReadonlyArray<readonly [string, Threading.Options]> = [
+    ["negative shutdownTimeout", { shutdownTimeout: -1 }],
+    ["NaN shutdownTimeout", { shutdownTimeout: Number.NaN }],
+    ["negative daemonGrace", { daemonGrace: -5 }],
+    ["NaN daemonGrace", { daemonGrace: Number.NaN }],
+    ["infinite daemonGrace", { daemonGrace: Duration.infinity }],
+    ["unparsable daemonGrace", { daemonGrace: "soon" as Duration.Input }],
+    ["negative string", { shutdownTimeout: "-3 seconds" as Duration.Input }],
+    ["excepthook not a function", { excepthook: 42 as unknown as Threading.Options["excepthook"] }]
+  ]
+  for (const [label, options] of invalid) {
+    it.effect(`main dies at once with a ThreadError naming the option: ${label}`, () =>
+      Effect.gen(function*() {
+        let ran = false
+        const exit = yield* Effect.exit(Threading.main(Effect.sync(() => ran = true), options))
+        expect(ran).toBe(false)
+        const defect = Exit.isFailure(exit) ? Result.getOrUndefined(Cause.findDefect(exit.cause)) : undefined
+        expect(defect).toBeInstanceOf(Thread.ThreadError)
+        expect((defect as Thread.ThreadError).message).toMatch(
+          /^invalid option (shutdownTimeout|daemonGrace|excepthook): /
+        )
+      }))
+  }
+
+  it.effect("layer dies at construction with the same error", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.provide(Effect.void, Threading.layer({ daemonGrace: -1 })))
+      const defect = Exit.isFailure(exit) ? Result.getOrUndefined(Cause.findDefect(exit.cause)) : undefined
+      expect((defect as Thread.ThreadError).message).toBe(
+        "invalid option daemonGrace: expected a non-negative duration (got -1)"
+      )
+    }))
+
+  it.effect("accepts Duration values, millis and strings", () =>
+    Effect.gen(function*() {
+      const ok = [
+        { shutdownTimeout: Duration.seconds(1), daemonGrace: 0 },
+        { shutdownTimeout: Duration.infinity, daemonGrace: "1 second" as const },
+        { shutdownTimeout: 1500 }
+      ]
+      for (const options of ok) {
+        expect(yield* Threading.main(Effect.succeed("ran"), options)).toBe("ran")
+      }
+    }))
+})
