@@ -12,11 +12,9 @@ import { readFileSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import ts from "typescript"
 import { beforeAll, describe, expect, it } from "vitest"
-
-const repo = fileURLToPath(new URL("../..", import.meta.url))
+import { parseConfig, repo, typecheck, virtualPath } from "./typecheck.js"
 
 /** The public modules: package.json's `exports` (`.` is `index`), as `src/` file names. */
 const publicModules: ReadonlyArray<string> = (() => {
@@ -31,17 +29,6 @@ interface Documented {
   readonly id: string
   readonly since: ReadonlyArray<string>
   readonly examples: ReadonlyArray<string>
-}
-
-const parseConfig = (file: string): ts.ParsedCommandLine => {
-  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(repo, file), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
-    }
-  })
-  if (parsed === undefined) throw new Error(`cannot read ${file}`)
-  return parsed
 }
 
 /** The JSDoc tags of a declaration, as TypeDoc finds them (an `export * as` takes its statement's comment). */
@@ -102,44 +89,15 @@ describe("API documentation", () => {
   })
 
   it("has examples that type-check against the library", () => {
-    const config = parseConfig("tsconfig.json")
-    const options: ts.CompilerOptions = {
-      ...config.options,
-      noEmit: true,
-      // an example may show a value without using it
-      noUnusedLocals: false,
-      noUnusedParameters: false
-    }
     // one virtual file per example; numbered, since ids may differ only in case (`singleton`, `Singleton`)
     const files = new Map<string, string>()
     for (const d of documented) {
       d.examples.forEach((example, i) => {
-        files.set(path.join(repo, "test", "package", "examples", `${files.size}-${d.id}.${i}.ts`), codeOf(example))
+        files.set(virtualPath("examples", `${files.size}-${d.id}.${i}.ts`), codeOf(example))
       })
     }
     expect(files.size).toBeGreaterThan(0)
-
-    const host = ts.createCompilerHost(options)
-    const { fileExists, getSourceFile, readFile } = host
-    host.fileExists = (file) => files.has(file) || fileExists.call(host, file)
-    host.readFile = (file) => files.get(file) ?? readFile.call(host, file)
-    host.getSourceFile = (file, language, ...rest) => {
-      const text = files.get(file)
-      return text === undefined
-        ? getSourceFile.call(host, file, language, ...rest)
-        : ts.createSourceFile(file, text, language)
-    }
-    const program = ts.createProgram([...files.keys()], options, host)
-    const problems = [...files.keys()].flatMap((file) =>
-      ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((diagnostic) => {
-        const where = diagnostic.file !== undefined && diagnostic.start !== undefined
-          ? `${path.basename(diagnostic.file.fileName)}:${
-            diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1
-          }`
-          : path.basename(file)
-        return `${where}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`
-      })
-    )
+    const problems = typecheck(files)
     expect(problems).toEqual([])
   }, 120_000)
 

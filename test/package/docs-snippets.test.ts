@@ -1,0 +1,148 @@
+/**
+ * The code of the guides, checked as the API examples are (docs.test.ts):
+ * every ```ts block of README.md and docs/*.md is complete — imports
+ * included — and type-checks against the library, the Effect 4 edition. A
+ * block marked ```ts nocheck is a fragment and is skipped. The blocks marked
+ * ```ts runnable also run: a test (one importing `@effect/vitest`) runs here,
+ * as a test of this file; a program runs as a real Node process and must end
+ * with exit code 0 and nothing on stderr. And the README's install commands
+ * and its "Which edition?" table stay true.
+ *
+ * The runnable blocks are written to `.tmp/snippets/` (ignored by git, lint
+ * and tsc) so that they run with the repository's resolution of
+ * `effect-threading`.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import { endOf, killAll, startTs } from "../process/harness.js"
+import { repo, typecheck, virtualPath } from "./typecheck.js"
+
+interface Snippet {
+  /** The Markdown file, relative to the package root. */
+  readonly doc: string
+  /** The line of the opening fence. */
+  readonly line: number
+  readonly runnable: boolean
+  readonly code: string
+  /** A file name for it: `README-66`, `toolkit-18`. */
+  readonly name: string
+}
+
+const documents = [
+  "README.md",
+  ...fs.readdirSync(path.join(repo, "docs")).filter((file) => file.endsWith(".md")).sort().map((file) => `docs/${file}`)
+]
+
+const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8")
+
+const snippetsOf = (doc: string): ReadonlyArray<Snippet> => {
+  const text = read(doc)
+  return Array.from(text.matchAll(/^```(?:ts|typescript)([^\n]*)\n([\s\S]*?)^```/gm), (match) => {
+    const line = text.slice(0, match.index).split("\n").length
+    const flags = match[1]!.trim().split(/\s+/)
+    return {
+      doc,
+      line,
+      runnable: flags.includes("runnable"),
+      nocheck: flags.includes("nocheck"),
+      code: match[2]!,
+      name: `${path.basename(doc, ".md")}-${line}`
+    }
+  }).filter((snippet) => !snippet.nocheck)
+}
+
+const snippets = documents.flatMap(snippetsOf)
+const isTest = (snippet: Snippet) => /from "@effect\/vitest"/.test(snippet.code)
+const runnableTests = snippets.filter((s) => s.runnable && isTest(s))
+const runnablePrograms = snippets.filter((s) => s.runnable && !isTest(s))
+
+const folder = path.join(repo, ".tmp", "snippets")
+const fileOf = (snippet: Snippet) => path.join(folder, `${snippet.name}.ts`)
+fs.rmSync(folder, { recursive: true, force: true })
+fs.mkdirSync(folder, { recursive: true })
+for (const snippet of snippets.filter((s) => s.runnable)) fs.writeFileSync(fileOf(snippet), snippet.code)
+
+afterAll(killAll)
+
+describe("the ts blocks of README.md and docs/*.md", () => {
+  it("are found in the README and the guides", () => {
+    for (const doc of ["README.md", "docs/toolkit.md", "docs/shutdown.md"]) {
+      expect(snippets.some((s) => s.doc === doc), doc).toBe(true)
+    }
+    expect(runnableTests.length).toBeGreaterThan(0)
+    expect(runnablePrograms.length).toBeGreaterThan(0)
+  })
+
+  it("are complete: each has its imports", () => {
+    expect(snippets.filter((s) => !/^import /m.test(s.code)).map((s) => `${s.doc}:${s.line}`)).toEqual([])
+  })
+
+  it("type-check against the library", () => {
+    const files = new Map(snippets.map((s) => [virtualPath("snippets", `${s.name}.ts`), s.code]))
+    expect(typecheck(files)).toEqual([])
+  }, 120_000)
+
+  it.each(runnablePrograms.map((s) => [`${s.doc}:${s.line}`, s] as const))(
+    "%s runs as a program: exit code 0, nothing on stderr",
+    async (_, snippet) => {
+      const running = startTs(path.relative(repo, fileOf(snippet)))
+      const ended = await endOf(running, 30_000)
+      expect(running.err()).toBe("")
+      expect(ended.code).toBe(0)
+    },
+    40_000
+  )
+})
+
+// The runnable tests, registered here as they are written in the guides.
+for (const snippet of runnableTests) {
+  describe(`${snippet.doc}:${snippet.line}`, async () => {
+    await import(fileOf(snippet))
+  })
+}
+
+describe("README.md", () => {
+  const readme = read("README.md")
+  const manifest = JSON.parse(read("package.json"))
+  const peer = (name: string): string => manifest.peerDependencies[name]
+  /** `^4.1.0` → `^4.1`: the range of the published install line. */
+  const minor = (range: string) => range.replace(/^\^(\d+\.\d+)\..*$/, "^$1")
+
+  it("installs the peers at the versions package.json asks for, as runMain's message does", () => {
+    expect(peer("effect")).toBe("^4.1.0")
+    const platform = `@effect/platform-node@${peer("@effect/platform-node")}`
+    // today: the tarball built by `npm pack`
+    expect(readme).toContain(`effect-threading-*.tgz effect@${peer("effect")} ${platform}`)
+    // once published
+    expect(readme).toContain(
+      `npm install effect-threading effect@${minor(peer("effect"))} @effect/platform-node@${
+        minor(peer("@effect/platform-node"))
+      }`
+    )
+    // runMain's hint when the platform package is missing names the same command
+    expect(readme).toContain(`npm install ${platform}`)
+    expect(read("src/internal/runMain.ts")).toContain(`npm install ${platform}`)
+    expect(readme).toContain(`npm install -D @effect/vitest@4 vitest@5`)
+    expect(manifest.devDependencies["@effect/vitest"]).toMatch(/^[~^]?4\./)
+    expect(manifest.devDependencies["vitest"]).toMatch(/^[~^]?5\./)
+    expect(readme).toContain(`Node ${manifest.engines.node.replace(/^>=/, "")}`)
+  })
+
+  it("has the \"Which edition?\" table: both editions, their versions and what goes where", () => {
+    const section = readme.split(/^## Which edition\?$/m)[1]?.split(/^## /m)[0] ?? ""
+    const rows = section.split("\n").filter((line) => line.startsWith("| "))
+    const effect3 = JSON.parse(read("effect3/package.json"))
+    const row4 = rows.find((row) => row.includes("Effect 4")) ?? ""
+    const row3 = rows.find((row) => row.includes("Effect 3")) ?? ""
+    expect(row4).toContain("`effect` ^4.1")
+    expect(row4).toContain("1.x")
+    expect(row4).toContain(`Node ≥ ${manifest.engines.node.replace(/^>=/, "")}`)
+    expect(row3).toContain("`effect3/`")
+    expect(row3).toContain(`\`effect\` ${effect3.peerDependencies.effect.replace(/^(\^\d+\.\d+)\..*$/, "$1")}`)
+    expect(row3).toContain("0.x")
+    expect(row3).toContain(`Node ≥ ${effect3.engines.node.replace(/^>=/, "")}`)
+    expect(section).toMatch(/bug fixes and\s+conformance fixes go to both/i)
+    expect(section).toMatch(/new capabilities go to the\s+Effect 4 edition only/i)
+  })
+})
