@@ -25,7 +25,7 @@ import * as dump_ from "./internal/dump.js"
 import * as options from "./internal/options.js"
 import * as runtime from "./internal/runMain.js"
 import * as internal from "./internal/threading.js"
-import type { Thread } from "./Thread.js"
+import type { Thread, ThreadError } from "./Thread.js"
 
 /**
  * @example
@@ -522,5 +522,5 @@ export const mainThread: Effect.Effect<Thread, never, Threading> = internal.main
  * @since 0.1.0
  * @category lifecycle
  */
-export const atExit: <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<void, never, Threading | R> =
+export const atExit: <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<void, ThreadError, Threading | R> =
   internal.atExit

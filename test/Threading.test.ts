@@ -264,7 +264,7 @@ describe("the shutdown sequence", () => {
         return yield* Threading.enumerate.pipe(Effect.map((ts) => ts.length))
       })))
       expect(exit).toEqual(Exit.succeed(4))
-      expect(seen).toEqual([["slow", "quick", "Thread-1"], ["slow"]])
+      expect(seen).toEqual([["MainThread", "slow", "quick", "Thread-1"], ["MainThread", "slow"]])
     }))
 
   it.effect("the default daemonGrace is 5 seconds", () =>

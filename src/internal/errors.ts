@@ -17,7 +17,8 @@ export const messages = {
   joinBeforeStart: "cannot join thread before it is started",
   joinCurrent: "cannot join current thread",
   daemonOfActive: "cannot set daemon status of active thread",
-  atShutdown: "can't create new thread at interpreter shutdown"
+  atShutdown: "can't create new thread at interpreter shutdown",
+  atExitAfterShutdown: "can't register atexit after shutdown"
 } as const
 
 /** @internal */

@@ -50,6 +50,39 @@ const describe = (input: unknown): string => {
 const isNegativeOrNaN = (n: number) => Number.isNaN(n) || n < 0
 
 /**
+ * Copies the options `keys` out of a user's options object, whose getters
+ * may throw: a throwing getter gives a `ThreadError` naming the option,
+ * instead of an exception escaping from the caller. `undefined` (or `null`)
+ * gives `{}`.
+ *
+ * @internal
+ */
+export const read = <O extends object, K extends keyof O & string>(
+  options: O | null | undefined,
+  keys: ReadonlyArray<K>
+): Partial<Pick<O, K>> | ThreadError => {
+  const copy: Partial<Pick<O, K>> = {}
+  if (options === undefined || options === null) return copy
+  for (const key of keys) {
+    try {
+      const value = options[key]
+      if (value !== undefined) copy[key] = value
+    } catch (error) {
+      return new ThreadError({ message: `invalid option ${key}: reading it threw ${String(error)}` })
+    }
+  }
+  return copy
+}
+
+/**
+ * A value as an error message shows it: a function as `a function`, other
+ * values as `describe` does.
+ *
+ * @internal
+ */
+export const describeValue = (input: unknown): string => typeof input === "function" ? "a function" : describe(input)
+
+/**
  * Decodes a user-supplied duration, refusing what `Duration.decode` would
  * silently turn into zero (negative numbers, `NaN`) or throw on.
  *
@@ -101,26 +134,28 @@ export const decodeTimeout = (name: string, input: Duration.Input): Duration.Dur
  *
  * @internal
  */
-export const resolve = (options: Options | undefined): Resolved | ThreadError => {
+export const resolve = (input: Options | undefined): Resolved | ThreadError => {
+  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook"])
+  if (options instanceof ThreadError) return options
   let shutdownTimeout: Duration.Duration | undefined = undefined
-  if (options?.shutdownTimeout !== undefined) {
+  if (options.shutdownTimeout !== undefined) {
     const decoded = decodeDuration("shutdownTimeout", options.shutdownTimeout, true)
     if (decoded instanceof ThreadError) return decoded
     shutdownTimeout = Duration.isFinite(decoded) ? decoded : undefined
   }
   let daemonGrace = DEFAULT_DAEMON_GRACE
-  if (options?.daemonGrace !== undefined) {
+  if (options.daemonGrace !== undefined) {
     const decoded = decodeDuration("daemonGrace", options.daemonGrace, false)
     if (decoded instanceof ThreadError) return decoded
     daemonGrace = decoded
   }
   let mainGrace: Duration.Duration | undefined = undefined
-  if (options?.mainGrace !== undefined) {
+  if (options.mainGrace !== undefined) {
     const decoded = decodeDuration("mainGrace", options.mainGrace, true)
     if (decoded instanceof ThreadError) return decoded
     mainGrace = Duration.isFinite(decoded) ? decoded : undefined
   }
-  const excepthook = options?.excepthook
+  const excepthook = options.excepthook
   if (excepthook !== undefined && typeof excepthook !== "function") {
     return invalid("excepthook", excepthook, "expected a function (thread, cause) => Effect<void>")
   }

@@ -5,6 +5,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Threading from "../Threading.js"
+import { ThreadError } from "./errors.js"
+import * as options_ from "./options.js"
 import * as servers from "./servers.js"
 import * as internal from "./threading.js"
 
@@ -90,8 +92,13 @@ const runProcess = <A, E>(
   process.on("SIGINT", listener)
   process.on("SIGTERM", listener)
 
+  // A throwing getter makes the program die with a ThreadError naming the
+  // option, as an invalid value does.
+  const read = options_.read(options, ["disablePrettyLogger"])
   const withLogger = <X, Y>(effect: Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
-    options?.disablePrettyLogger === true
+    read instanceof ThreadError
+      ? Effect.die(read)
+      : read.disablePrettyLogger === true
       ? effect
       : Effect.provide(effect, Logger.layer([Logger.consolePretty()]))
 
@@ -131,7 +138,16 @@ const runProcess = <A, E>(
 export const runMain = <A, E>(
   program: Effect.Effect<A, E, any>,
   options?: Threading.RunMainOptions<any, any>
-): void => runProcess(program, options, options?.layer)
+): void => {
+  const read = options_.read(options, ["layer"])
+  runProcess(
+    program,
+    options,
+    read instanceof ThreadError
+      ? Layer.effectDiscard(Effect.die(read)) as unknown as Layer.Layer<any, any, any>
+      : read.layer
+  )
+}
 
 /**
  * `Threading.launch`: a Layer app as the main program. The layer is built in

@@ -19,6 +19,7 @@ import * as Scope from "effect/Scope"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
+import * as observability from "./observability.js"
 import * as options_ from "./options.js"
 
 // -----------------------------------------------------------------------------
@@ -39,8 +40,9 @@ const variance = { _A: identity, _E: identity }
 
 /**
  * Where an instance is in its life, as a tagged union (like `FiberSet`'s
- * `Open | Closed`). Threads may be started until `Stopping`, the step in which
- * the daemons are interrupted (Python's "interpreter shutdown").
+ * `Open | Closed`). Non-daemon threads may be started until `AtExit` (step
+ * (b)), daemon threads until `Stopping`, the step in which the daemons are
+ * interrupted (Python's "interpreter shutdown").
  *
  * - `Running`: the main program runs.
  * - `Joining`: step (a), waiting for the non-daemon threads.
@@ -80,6 +82,8 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
   fiber: Fiber.Fiber<A, E> | undefined = undefined
   /** When `start` ran, in the milliseconds of the thread's `Clock` (for `Threading.dump`). */
   startedAt = 0
+  /** How the thread's span relates to the span current where it starts (`MakeOptions.trace`; observability). */
+  traceMode: "link" | "child" = "link"
   constructor(
     readonly instance: ThreadingImpl,
     readonly name: string,
@@ -124,6 +128,8 @@ export class ThreadingImpl implements Threading.Threading {
   readonly counter: MutableRef.MutableRef<number> = MutableRef.make(0)
   /** The main thread; its fiber is the main program's (or the layer user's). */
   readonly mainThread: ThreadImpl<unknown, unknown>
+  /** The instance's metrics and spans (internal/observability.ts), made on first use. */
+  telemetry: observability.Telemetry | undefined = undefined
   constructor(
     readonly options: options_.Resolved,
     readonly registry: Scope.Closeable,
@@ -143,8 +149,9 @@ export class ThreadingImpl implements Threading.Threading {
   toString(): string {
     return `Threading(${this.state._tag}, ${this.activeCount()} active)`
   }
+  /** The main thread counts for the instance's whole life, as in CPython (`enumerate()` lists it at exit). */
   activeCount(): number {
-    return (this.mainThread.status === "started" ? 1 : 0) + this.threadFibers().length
+    return 1 + this.threadFibers().length
   }
   /** The fibers of the threads alive now (the main thread aside). */
   threadFibers(): ReadonlyArray<Fiber.Fiber<unknown, unknown>> {
@@ -238,8 +245,26 @@ export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unkn
   Console.error(`Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`)
 
 /**
+ * Calls a user's excepthook: a hook that throws, or returns something that is
+ * not an Effect, fails (dies) like a hook whose Effect fails.
+ */
+const callExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    // `suspend` turns a throw into a defect.
+    const result: unknown = hook(thread, cause)
+    return Effect.isEffect(result)
+      ? result as Effect.Effect<void>
+      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+  })
+
+/**
  * Reports a thread's failure through its instance's excepthook; a failing
- * hook is itself reported, never lost.
+ * (or throwing) hook is itself reported, with the thread's failure: nothing
+ * is lost. Never fails, so a thread's exit stays its own.
  *
  * @internal
  */
@@ -247,19 +272,44 @@ export const reportThreadFailure = (
   thread: ThreadImpl<unknown, unknown>,
   cause: Cause.Cause<unknown>
 ): Effect.Effect<void> =>
-  (thread.instance.options.excepthook ?? defaultExcepthook)(thread, cause).pipe(
-    Effect.catchCause((hookCause) =>
-      Console.error(
-        `Exception in threading.excepthook:\n${Cause.pretty(hookCause)}\n` +
-          `Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`
+  Effect.andThen(
+    observability.threadFailed(thread), // observability: threading.thread.failed
+    callExcepthook(thread.instance.options.excepthook ?? defaultExcepthook, thread, cause).pipe(
+      Effect.catchCause((hookCause) =>
+        Console.error(
+          `Exception in threading.excepthook:\n${Cause.pretty(hookCause)}\n` +
+            `Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`
+        )
       )
     )
   )
 
 const warn = (message: string) => Console.error(`Warning: ${message}`)
 
-const names = (fibers: Iterable<Fiber.Fiber<unknown, unknown>>): string =>
-  Array.from(fibers, (fiber) => fiber.getRef(currentThread)?.name ?? `fiber #${fiber.id}`).join(", ")
+/** The most names a warning lists. */
+const maxNames = 20
+
+/** `999980` → `999,980`. */
+const withThousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+
+/**
+ * The names a warning lists: at most the first 20, then `and N more` (N
+ * with thousands separators). `total` counts names not passed in.
+ *
+ * @internal
+ */
+export const nameList = (names: ReadonlyArray<string>, total: number = names.length): string => {
+  const shown = names.slice(0, maxNames)
+  const more = total - shown.length
+  return more > 0 ? `${shown.join(", ")} and ${withThousands(more)} more` : shown.join(", ")
+}
+
+/** The threads of `fibers`, for a warning (only the first 20 are looked at). */
+const names = (fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>): string =>
+  nameList(
+    fibers.slice(0, maxNames).map((fiber) => fiber.getRef(currentThread)?.name ?? `fiber #${fiber.id}`),
+    fibers.length
+  )
 
 // -----------------------------------------------------------------------------
 // Threads
@@ -298,35 +348,60 @@ const forkThread = <A, E>(
   return fiber
 }
 
+/**
+ * A thread's target, with its failure reported. The report runs
+ * uninterruptibly (`onError`), so that a thread that fails or dies while being
+ * interrupted — a daemon whose finalizer dies at step (c) — is reported too:
+ * `tapCause`'s handler would itself be interrupted. A cause that is only
+ * interruption is not a failure.
+ */
 const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
-  Effect.tapCause(
+  Effect.onError(
     thread.target,
     (cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
   )
 
-/** A new thread of the caller's instance, in the caller's context (`make` without the effect). */
+/**
+ * A new thread of the caller's instance, in the caller's context (`make`
+ * without the effect), or the `ThreadError` of an option that cannot be read.
+ */
 const newThread = <A, E>(
   fiber: Fiber.Fiber<unknown, unknown>,
   target: Effect.Effect<A, E, any>,
-  options: Thread.MakeOptions | undefined
-): ThreadImpl<A, E> => {
+  input: Thread.MakeOptions | undefined
+): ThreadImpl<A, E> | errors.ThreadError => {
+  const options = input === undefined ? input : options_.read(input, ["name", "daemon", "trace"])
+  if (options instanceof errors.ThreadError) return options
   const context = fiber.context
   const instance = Context.getUnsafe(context, tag) as ThreadingImpl
-  const name = options?.name ?? `Thread-${MutableRef.incrementAndGet(instance.counter)}`
+  // An empty name counts as none, as in CPython (`str(name or _newname())`).
+  const name = options?.name || `Thread-${MutableRef.incrementAndGet(instance.counter)}`
   const daemon = options?.daemon ?? currentOf(instance, fiber.getRef(currentThread)).daemon
-  return new ThreadImpl(instance, name, daemon, target, context)
+  const thread = new ThreadImpl(instance, name, daemon, target, context)
+  if (options?.trace !== undefined) thread.traceMode = options.trace // observability
+  return thread
 }
 
-/** Starts `thread`: the error `start` fails with, or `undefined` once started. */
-const startThread = <A, E>(thread: ThreadImpl<A, E>): errors.ThreadError | undefined => {
+/**
+ * Starts `thread`: the error `start` fails with, or `undefined` once started.
+ * `starter` is the fiber starting it (its current span is the thread span's link).
+ */
+const startThread = <A, E>(
+  thread: ThreadImpl<A, E>,
+  starter: Fiber.Fiber<unknown, unknown>
+): errors.ThreadError | undefined => {
   if (thread.fiber !== undefined) {
     return errors.make(errors.messages.startedTwice)
   }
   const instance = thread.instance
-  if (instance.state._tag === "Stopping" || instance.state._tag === "Done") {
+  // From step (b) on, a non-daemon thread could never be joined (CPython 3.12
+  // refuses it too); from step (c) on, no thread starts.
+  const state = instance.state._tag
+  if (state === "Stopping" || state === "Done" || (state === "AtExit" && !thread.daemon)) {
     return errors.make(errors.messages.atShutdown)
   }
-  const fiber = forkThread(thread, thread.context, threadBody(thread))
+  const fiber = forkThread(thread, thread.context, observability.traced(threadBody(thread), thread, starter))
+  observability.threadStarted(thread, fiber)
   FiberSet.addUnsafe(thread.daemon ? instance.daemons : instance.nonDaemons, fiber)
   return undefined
 }
@@ -336,12 +411,16 @@ export const make = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
-  Effect.withFiber((fiber) => Effect.succeed(newThread(fiber, target, options)))
+  Effect.withFiber((fiber) => {
+    // `make` cannot fail: an option that cannot be read is a defect.
+    const thread = newThread(fiber, target, options)
+    return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
+  })
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
-  Effect.suspend(() => {
-    const error = startThread(self as ThreadImpl<A, E>)
+  Effect.withFiber((starter) => {
+    const error = startThread(self as ThreadImpl<A, E>, starter)
     return error === undefined ? Effect.void : Effect.fail(error)
   })
 
@@ -353,7 +432,8 @@ export const spawn = <A, E, R>(
   // `make` then `start`, in one step.
   Effect.withFiber((parent) => {
     const thread = newThread(parent, target, options)
-    const error = startThread(thread)
+    if (thread instanceof errors.ThreadError) return Effect.fail(thread)
+    const error = startThread(thread, parent)
     return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
   })
 
@@ -392,12 +472,17 @@ export const join = <A, E>(
   self: Thread.Thread<A, E>,
   options?: Thread.JoinOptions
 ): Effect.Effect<void, errors.ThreadError> => {
-  if (options?.timeout === undefined) {
+  if (options === undefined) {
     return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
   }
-  const timeout = options_.decodeTimeout("timeout", options.timeout)
-  if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
-  return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+  return Effect.suspend(() => {
+    const read = options_.read(options, ["timeout"])
+    if (read instanceof errors.ThreadError) return Effect.fail(read)
+    if (read.timeout === undefined) return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    const timeout = options_.decodeTimeout("timeout", read.timeout)
+    if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
+    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+  })
 }
 
 /** @internal */
@@ -438,7 +523,9 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threa
       if (thread !== undefined) threads.push(thread)
     }
     threads.sort((a, b) => a.ident! - b.ident!)
-    return instance.mainThread.status === "started" ? [instance.mainThread, ...threads] : threads
+    // The main thread is listed first even once it has ended (CPython: at
+    // shutdown, `enumerate() == [main_thread()]`, shown as stopped).
+    return [instance.mainThread, ...threads]
   }
 )
 
@@ -455,13 +542,21 @@ export const mainThread: Effect.Effect<Thread.Thread, never, Threading.Threading
 )
 
 /** @internal */
-export const atExit = <X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<void, never, Threading.Threading | R> =>
-  Effect.contextWith((context: Context.Context<Threading.Threading | R>) =>
-    Ref.update(
-      (Context.get(context, tag) as ThreadingImpl).hooks,
-      (hooks) => [...hooks, Effect.provideContext(effect, context)]
-    )
-  )
+export const atExit = <X, E, R>(
+  effect: Effect.Effect<X, E, R>
+): Effect.Effect<void, errors.ThreadError, Threading.Threading | R> =>
+  Effect.contextWith((context: Context.Context<Threading.Threading | R>) => {
+    const instance = Context.get(context, tag) as ThreadingImpl
+    if (!Effect.isEffect(effect)) {
+      return Effect.fail(errors.make(`atExit expects an Effect (got ${options_.describeValue(effect)})`))
+    }
+    // A hook registered once step (b) has begun would never run (CPython
+    // 3.11–3.13 accept it silently and drop it); while step (a) waits, it may.
+    if (instance.state._tag !== "Running" && instance.state._tag !== "Joining") {
+      return Effect.fail(errors.make(errors.messages.atExitAfterShutdown))
+    }
+    return Ref.update(instance.hooks, (hooks) => [...hooks, Effect.provideContext(effect, context)])
+  })
 
 // -----------------------------------------------------------------------------
 // Shutdown
@@ -474,13 +569,17 @@ export const atExit = <X, E, R>(effect: Effect.Effect<X, E, R>): Effect.Effect<v
  * @internal
  */
 export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    yield* joinNonDaemonThreads(self) // (a)
-    yield* runAtExitHooks(self) // (b)
-    const leftBehind = yield* interruptDaemonThreads(self) // (c)
-    self.state = { _tag: "Done", leftBehind } // (d)
-    processState.instances.delete(self)
-  })
+  observability.shutdown( // observability: the span threading.shutdown, one child span per step
+    self,
+    Effect.gen(function*() {
+      const { atExit, interrupt, join } = observability.steps
+      yield* observability.step(self, join, joinNonDaemonThreads(self)) // (a)
+      yield* observability.step(self, atExit, runAtExitHooks(self)) // (b)
+      const leftBehind = yield* observability.step(self, interrupt, interruptDaemonThreads(self)) // (c)
+      self.state = { _tag: "Done", leftBehind } // (d)
+      processState.instances.delete(self)
+    })
+  )
 
 /**
  * (a) Join every non-daemon thread, including those started while waiting;
@@ -501,7 +600,10 @@ const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
         const why = outcome === "timeout"
           ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed`
           : "signal received while waiting for non-daemon threads"
-        return warn(`${why}; interrupting non-daemon threads still running: ${names(left)}`)
+        return Effect.andThen(
+          observability.cut(self, outcome === "timeout" ? "shutdownTimeout" : "signal", left.length, names(left)),
+          warn(`${why}; interrupting non-daemon threads still running: ${names(left)}`)
+        )
       })
     )
   })
@@ -546,6 +648,7 @@ const interruptDaemonThreads = (
     )
     const stuck = finished ? [] : self.threadFibers()
     if (stuck.length > 0) {
+      yield* observability.cut(self, "daemonGrace", stuck.length, names(stuck))
       yield* warn(`daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`)
     }
     return stuck
@@ -586,7 +689,10 @@ const stopMain = (instance: ThreadingImpl, fiber: Fiber.Fiber<unknown, unknown>)
     Effect.timeoutOrElse({
       duration: grace,
       orElse: () =>
-        warn(`mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`)
+        Effect.andThen(
+          observability.cut(instance, "mainGrace", 1, instance.mainThread.name),
+          warn(`mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`)
+        )
     })
   )
   return Effect.withFiber((parent) => Effect.asVoid(Fiber.await(forkAs(instance.mainThread, parent.context, bounded))))
@@ -629,7 +735,12 @@ export const main = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: options_.MainOptions<ROut, LE>
 ): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
-  mainWith(program, options, options?.layer, () => {})
+  Effect.suspend(() => {
+    const read = options_.read(options, ["layer"])
+    return read instanceof errors.ThreadError
+      ? Effect.die(read)
+      : mainWith(program, options, read.layer as Layer.Layer<ROut, LE, any> | undefined, () => {})
+  })
 
 /** @internal */
 export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>

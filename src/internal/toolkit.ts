@@ -23,19 +23,34 @@ import { currentThread, make, reportThreadFailure, spawn, start, ThreadImpl, typ
 // daemon / nonDaemon
 // -----------------------------------------------------------------------------
 
+/**
+ * `spawn` with the daemon flag set. The name is read when the effect runs
+ * (not by spreading the options at call time), so that a throwing getter is a
+ * `ThreadError`, not an exception.
+ */
+const spawnWithFlag = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options: Thread.ShorthandOptions | undefined,
+  daemon: boolean
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  options === undefined ? spawn(effect, { daemon }) : Effect.suspend(() => {
+    const read = options_.read(options, ["name"])
+    return read instanceof errors.ThreadError ? Effect.fail(read) : spawn(effect, { name: read.name, daemon })
+  })
+
 /** @internal */
 export const daemon = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: Thread.ShorthandOptions
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  spawn(effect, { ...options, daemon: true })
+  spawnWithFlag(effect, options, true)
 
 /** @internal */
 export const nonDaemon = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options?: Thread.ShorthandOptions
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  spawn(effect, { ...options, daemon: false })
+  spawnWithFlag(effect, options, false)
 
 // -----------------------------------------------------------------------------
 // periodic
@@ -65,14 +80,14 @@ export const periodic = <A, E, R, Out, ES, R2>(
   effect: Effect.Effect<A, E, R>,
   schedule: Schedule.Schedule<Out, unknown, ES, R2>,
   options?: Thread.PeriodicOptions
-): Effect.Effect<Thread.Thread<Out, E | ES>, errors.ThreadError, Threading.Threading | R | R2> => {
-  const run = runOnce(effect, options?.stopOnError === true)
-  const loop = options?.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
-  return spawn(loop, {
-    name: options?.name,
-    daemon: options?.daemon ?? true
+): Effect.Effect<Thread.Thread<Out, E | ES>, errors.ThreadError, Threading.Threading | R | R2> =>
+  Effect.suspend(() => {
+    const read = options_.read(options, ["name", "daemon", "stopOnError", "immediate"])
+    if (read instanceof errors.ThreadError) return Effect.fail(read)
+    const run = runOnce(effect, read.stopOnError === true)
+    const loop = read.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
+    return spawn(loop, { name: read.name, daemon: read.daemon ?? true })
   })
-}
 
 // -----------------------------------------------------------------------------
 // Timer
@@ -123,6 +138,8 @@ export const makeTimer = <A, E, R>(
   Effect.suspend(() => {
     const decoded = options_.decodeTimeout("interval", interval)
     if (decoded instanceof errors.ThreadError) return Effect.fail(decoded)
+    const read = options_.read(options, ["name", "daemon", "trace"])
+    if (read instanceof errors.ThreadError) return Effect.fail(read)
     return Effect.gen(function*() {
       const cancelled = yield* Deferred.make<void>()
       const target: Effect.Effect<Option.Option<A>, E, R> = Deferred.await(cancelled).pipe(
@@ -131,7 +148,7 @@ export const makeTimer = <A, E, R>(
         Effect.flatMap((fire) => fire ? Effect.asSome(effect) : Effect.succeedNone)
       )
       // `make` gives the name, the inherited daemon flag and the context.
-      const thread = (yield* make(target, options)) as ThreadImpl<Option.Option<A>, E>
+      const thread = (yield* make(target, read)) as ThreadImpl<Option.Option<A>, E>
       return new TimerImpl<A, E>(
         thread.instance,
         thread.name,
