@@ -5,7 +5,7 @@
  * ratio against a baseline measured in the same process run; see
  * bench/README.md for the cases, the targets and the latest table.
  *
- * Options: --quick; --only=1,2,3,4,5,6,7 (run some cases only); --clock=cpu|wall
+ * Options: --quick; --only=1,2,3,4,5,6,7,8 (run some cases only); --clock=cpu|wall
  * (the clock of the throughput cases: process CPU time by default).
  *
  * Case 7 compares the two editions (the Effect 3 edition in effect3/ and this
@@ -21,6 +21,7 @@ import { editions } from "./editions.js"
 import type { Options, Result } from "./harness.js"
 import { clock, hasGc, setClock, table } from "./harness.js"
 import { memory } from "./memory.js"
+import { observability } from "./observability.js"
 import { shutdown } from "./shutdown.js"
 import { spawnJoin } from "./spawnJoin.js"
 
@@ -81,6 +82,10 @@ if (wanted("7")) {
     sideBySide = outcome
     results.push(...outcome.results)
   }
+}
+if (wanted("8")) {
+  log("8: observability (bench/observability.ts): with vs without, nothing listening / tracer installed")
+  results.push(...await observability(options))
 }
 const seconds = (performance.now() - started) / 1000
 log(`done in ${seconds.toFixed(1)} s`)
