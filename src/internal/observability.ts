@@ -311,8 +311,13 @@ export const threadFailed = (thread: ThreadImpl<unknown, unknown>): Effect.Effec
 // Shutdown
 // -----------------------------------------------------------------------------
 
-const nonDaemonCount = (self: ThreadingImpl): number => Array.from(self.nonDaemons).length
-const daemonCount = (self: ThreadingImpl): number => Array.from(self.daemons).length
+const count = (fibers: Iterable<unknown>): number => {
+  let n = 0
+  for (const _ of fibers) n++
+  return n
+}
+const nonDaemonCount = (self: ThreadingImpl): number => count(self.nonDaemons)
+const daemonCount = (self: ThreadingImpl): number => count(self.daemons)
 
 /**
  * The whole shutdown, inside the span `threading.shutdown` when a tracer
@@ -356,11 +361,6 @@ export const step = <A>(self: ThreadingImpl, name: Step, effect: Effect.Effect<A
     const telemetry = telemetryOf(self, fiber.context)
     const clock = fiber.getRef(Clock.Clock)
     const startedAt = clock.currentTimeNanosUnsafe()
-    const before: Record<string, unknown> = name === steps.join
-      ? { "threading.threads.non_daemon": nonDaemonCount(self) }
-      : name === steps.atExit
-      ? { "threading.atexit.hooks": Ref.getUnsafe(self.hooks).length }
-      : { "threading.threads.daemon": daemonCount(self), "threading.threads.non_daemon": nonDaemonCount(self) }
     telemetry.cutBy = undefined
     const done = (exit: Exit.Exit<A>, span: Tracer.Span | undefined) =>
       Effect.sync(() => {
@@ -381,6 +381,11 @@ export const step = <A>(self: ThreadingImpl, name: Step, effect: Effect.Effect<A
       })
     const parent = telemetry.shutdownSpan
     if (parent === undefined) return Effect.onExit(effect, (exit) => done(exit, undefined))
+    const before: Record<string, unknown> = name === steps.join
+      ? { "threading.threads.non_daemon": nonDaemonCount(self) }
+      : name === steps.atExit
+      ? { "threading.atexit.hooks": Ref.getUnsafe(self.hooks).length }
+      : { "threading.threads.daemon": daemonCount(self), "threading.threads.non_daemon": nonDaemonCount(self) }
     return Effect.useSpan(name, { parent, attributes: before }, (span) => {
       telemetry.stepSpan = span
       return Effect.onExit(Effect.withParentSpan(effect, span, noStack), (exit) => done(exit, span))
