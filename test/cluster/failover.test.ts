@@ -68,6 +68,8 @@ interface Handover {
   readonly handoverMs: number
   /** SIGTERM: from the signal to the old owner's final row. */
   readonly finalizerMs: number | undefined
+  /** SIGTERM: from the signal to the old owner's exit. */
+  readonly exitMs: number | undefined
 }
 
 describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster of 3 runner processes", () => {
@@ -146,8 +148,10 @@ describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster
         const what = `failover ${i + 1} (${signal} to owner ${victim.name})`
         const next = await takeover(at, victim.name, signal === "SIGTERM" ? SIGTERM_BOUND_MS : SIGKILL_BOUND_MS, what)
         let finalizerMs: number | undefined
+        let exitMs: number | undefined
         if (signal === "SIGTERM") {
           const ended = await victim.ended
+          exitMs = ended.at - at
           expect(ended.code, `${what}: exit code\n${await dump()}`).toBe(143)
           const closed = (await periods(pg)).find((p) => p.epoch === owner.epoch)!
           expect(closed.final, `${what}: the finalizer wrote its row\n${await dump()}`).toBe(true)
@@ -155,7 +159,7 @@ describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster
         } else {
           await victim.ended
         }
-        handovers.push({ signal, from: victim.name, to: next.runner, handoverMs: next.start - at, finalizerMs })
+        handovers.push({ signal, from: victim.name, to: next.runner, handoverMs: next.start - at, finalizerMs, exitMs })
         // Back to three runners. The newcomer may take the singleton over
         // (shards are rebalanced when a runner joins): one more handover,
         // checked for overlap like the others.
@@ -206,6 +210,7 @@ describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster
           `p90 ${percentile(times, 90)} max ${Math.max(...times)} ms`
       }
       const finalizers = handovers.flatMap((h) => h.finalizerMs === undefined ? [] : [h.finalizerMs])
+      const exits = handovers.flatMap((h) => h.exitMs === undefined ? [] : [h.exitMs])
 
       console.log(
         [
@@ -213,7 +218,7 @@ describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster
           `${all.length} ownership periods, ${handovers.length} failovers`,
           `  takeover after ${summary("SIGTERM")}`,
           `  takeover after ${summary("SIGKILL")}`,
-          `  SIGTERM to final row: ${finalizers.join(", ")} ms`,
+          `  SIGTERM to final row: ${finalizers.join(", ")} ms; to exit 143: ${exits.join(", ")} ms`,
           `  gaps between periods (end to next start): min ${Math.min(...gaps)} median ${percentile(gaps, 50)} max ${
             Math.max(...gaps)
           } ms`,
