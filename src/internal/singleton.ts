@@ -146,26 +146,35 @@ const stopCluster = (cluster: Cluster): Effect.Effect<void> =>
 /**
  * Attaches the cluster built by `layer` to `instance`, once: builds it in a
  * scope of its own (the caller's scope may close long before the instance
- * shuts down) and has the registry close that scope in step (c).
+ * shuts down) and has the registry close that scope in step (c). With
+ * `ifAttached: "join"` (the embedded default, on demand), an instance that
+ * already has a cluster — or is getting one — gives that one instead.
  */
 const attach = <E>(
   instance: ThreadingImpl,
-  layer: Layer.Layer<Sharding.Sharding, E>
+  layer: Layer.Layer<Sharding.Sharding, E>,
+  ifAttached: "fail" | "join"
 ): Effect.Effect<Cluster, E | errors.ThreadError> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
-      const existing = clusterOf(instance)
-      if (existing !== undefined) {
-        return yield* Effect.fail(errors.make(
-          "this Threading instance already has a cluster (ThreadingCluster.layer is provided once per instance, " +
-            "before the first Thread.singleton)"
-        ))
-      }
-      if (isShuttingDown(instance)) {
-        return yield* Effect.fail(errors.make(errors.messages.atShutdown))
-      }
-      const ready = yield* Deferred.make<Cluster, unknown>()
-      clusters.set(instance, ready)
+      // Checked and claimed in one synchronous step: concurrent callers see
+      // either nothing or the claim.
+      const claim = yield* Effect.sync(() => {
+        const existing = clusterOf(instance)
+        if (existing !== undefined) {
+          return ifAttached === "join" ? { _tag: "Join" as const, existing } : errors.make(
+            "this Threading instance already has a cluster (ThreadingCluster.layer is provided once per instance, " +
+              "before the first Thread.singleton)"
+          )
+        }
+        if (isShuttingDown(instance)) return errors.make(errors.messages.atShutdown)
+        const ready = Deferred.makeUnsafe<Cluster, unknown>()
+        clusters.set(instance, ready)
+        return { _tag: "Claim" as const, ready }
+      })
+      if (claim instanceof errors.ThreadError) return yield* Effect.fail(claim)
+      if (claim._tag === "Join") return yield* restore(joinCluster(instance, claim.existing))
+      const ready = claim.ready
       const scope = yield* Scope.make()
       const built = yield* Effect.exit(restore(Layer.buildWithScope(layer, scope)))
       if (Exit.isFailure(built)) {
@@ -189,6 +198,22 @@ const attach = <E>(
     })
   )
 
+const startFailed = (cause: Cause.Cause<unknown>) =>
+  Effect.fail(errors.make(`the cluster of this Threading instance failed to start:\n${Cause.pretty(cause)}`))
+
+/**
+ * Waits for the cluster being attached by another fiber; if that attempt
+ * was interrupted (its caller was), tries again.
+ */
+const joinCluster = (
+  instance: ThreadingImpl,
+  existing: Deferred.Deferred<Cluster, unknown>
+): Effect.Effect<Cluster, errors.ThreadError> =>
+  Effect.catchCause(
+    Deferred.await(existing),
+    (cause) => Cause.hasInterruptsOnly(cause) ? clusterFor(instance) : startFailed(cause)
+  )
+
 /**
  * The layer behind `ThreadingCluster.layer*`: makes the current instance
  * cluster-enabled with the `Sharding` that `sharding` builds.
@@ -199,19 +224,16 @@ export const layerFrom = <E>(
   sharding: Layer.Layer<Sharding.Sharding, E>
 ): Layer.Layer<never, E | errors.ThreadError, Threading.Threading> =>
   Layer.effectDiscard(
-    Effect.flatMap(tag, (self) => attach(self as ThreadingImpl, sharding))
+    Effect.flatMap(tag, (self) => attach(self as ThreadingImpl, sharding, "fail"))
   )
 
-/** The instance's cluster: the one attached, or the embedded default, attached now. */
+/** The instance's cluster: the one attached (or being attached), or the embedded default, attached now. */
 const clusterFor = (instance: ThreadingImpl): Effect.Effect<Cluster, errors.ThreadError> =>
-  Effect.suspend(() => {
-    const existing = clusterOf(instance)
-    const cluster = existing !== undefined ? Deferred.await(existing) : attach(instance, embedded())
-    return Effect.catchCause(cluster, (cause) =>
-      Cause.hasInterruptsOnly(cause)
-        ? Effect.failCause(cause as Cause.Cause<never>)
-        : Effect.fail(errors.make(`the cluster of this Threading instance failed to start:\n${Cause.pretty(cause)}`)))
-  })
+  Effect.catchCause(attach(instance, embedded(), "join"), (cause) =>
+    Cause.hasInterruptsOnly(cause) ||
+      cause.reasons.some((reason) => Cause.isFailReason(reason) && reason.error instanceof errors.ThreadError)
+      ? Effect.failCause(cause as Cause.Cause<errors.ThreadError>)
+      : startFailed(cause))
 
 // -----------------------------------------------------------------------------
 // Thread.singleton

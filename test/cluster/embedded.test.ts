@@ -176,6 +176,23 @@ describe("Thread.singleton, embedded default", () => {
     expect(lines.join("\n")).toMatch(/daemonGrace \(.+\) elapsed; threads still running at exit: .*stuck/)
   }, 20_000)
 
+  it("the first singletons, registered concurrently, share one embedded cluster", async () => {
+    const { events, exit } = await run((record) =>
+      Effect.gen(function*() {
+        const latches = yield* Effect.all(Array.from({ length: 5 }, () => Deferred.make<void>()))
+        yield* Effect.all(
+          latches.map((latch, i) =>
+            Thread.singleton(`s${i}`, record(`s${i}`).pipe(Effect.andThen(Deferred.succeed(latch, undefined))))
+          ),
+          { concurrency: "unbounded" }
+        )
+        yield* Effect.all(latches.map(Deferred.await))
+      })
+    )
+    expect(exit).toEqual(Exit.void)
+    expect(events.sort()).toEqual(["s0", "s1", "s2", "s3", "s4"])
+  }, 20_000)
+
   it("a name registers once per instance, must not be empty, and needs a shard group of the cluster", async () => {
     const errors: Array<string> = []
     const { exit } = await run(() =>
