@@ -176,7 +176,10 @@ export interface JoinOptions {
  * The error for misuse, carrying Python's own message: `threads can only be
  * started once`, `cannot join thread before it is started`, `cannot join
  * current thread`, `cannot set daemon status of active thread`, `can't create
- * new thread at interpreter shutdown`.
+ * new thread at interpreter shutdown`, `can't register atexit after
+ * shutdown`; and `invalid option NAME: ...` for an option that is invalid or
+ * cannot be read. A tagged error: `Effect.catchTag("ThreadError", ...)`
+ * catches it, and `message` says what went wrong.
  *
  * @example
  * ```ts
@@ -422,9 +425,16 @@ export const isAlive: <A, E>(self: Thread<A, E>) => Effect.Effect<boolean> = int
 export const interrupt: <A, E>(self: Thread<A, E>) => Effect.Effect<void> = internal.interrupt
 
 /**
- * The calling fiber's thread (Python's `threading.current_thread()`). Fibers
- * forked inside a thread belong to it; outside any thread, this is the main
- * thread.
+ * The calling fiber's thread (Python's `threading.current_thread()`); outside
+ * any thread of the instance, the main thread.
+ *
+ * Fibers forked inside a thread report it too, but only `Effect.forkChild`
+ * children are part of it: they are interrupted when the thread ends (as any
+ * child fiber is when its parent ends). A fiber forked with
+ * `Effect.forkDetach` inside a thread reports the thread, but it is neither
+ * waited for nor stopped by the shutdown — it can keep a process alive.
+ * Start a thread (`Thread.spawn`, `Thread.daemon`) for work that must outlive
+ * the fiber that starts it.
  *
  * @example
  * ```ts
