@@ -5,8 +5,8 @@
  * block marked ```ts nocheck is a fragment and is skipped. The blocks marked
  * ```ts runnable also run: a test (one importing `@effect/vitest`) runs here,
  * as a test of this file; a program runs as a real Node process and must end
- * with exit code 0 and nothing on stderr. And the README's install commands
- * and its "Which edition?" table stay true.
+ * with exit code 0 and nothing on stderr. And the README's install commands,
+ * its "Which edition?" table and its "Differences from Python" table stay true.
  *
  * The runnable blocks are written to `.tmp/snippets/` (ignored by git, lint
  * and tsc) so that they run with the repository's resolution of
@@ -127,6 +127,22 @@ describe("README.md", () => {
     expect(manifest.devDependencies["@effect/vitest"]).toMatch(/^[~^]?4\./)
     expect(manifest.devDependencies["vitest"]).toMatch(/^[~^]?5\./)
     expect(readme).toContain(`Node ${manifest.engines.node.replace(/^>=/, "")}`)
+  })
+
+  it("has a \"Differences from Python\" table covering the shutdown's edge cases", () => {
+    const section = readme.split(/^## Differences from Python$/m)[1]?.split(/^## /m)[0] ?? ""
+    const rows = section.split("\n").filter((line) => line.startsWith("| "))
+    expect(rows[0]).toMatch(/^\| Behaviour \| Python \| effect-threading \| Why \|$/)
+    for (
+      const topic of [
+        "Threading.enumerate",
+        "Exception in threading.excepthook:",
+        "can't register atexit after shutdown",
+        "can't create new thread at interpreter shutdown"
+      ]
+    ) {
+      expect(rows.some((row) => row.includes(topic)), topic).toBe(true)
+    }
   })
 
   it("has the \"Which edition?\" table: both editions, their versions and what goes where", () => {
