@@ -47,7 +47,8 @@ const program = Effect.gen(function*() {
 
 // --- where the telemetry goes ---------------------------------------------------
 
-const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+/** Unset or empty: no collector. */
+const endpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined
 
 /** OTLP/HTTP to the collector at `endpoint`, in the protocol OpenTelemetry's variable asks for. */
 const otlp = (baseUrl: string) =>
