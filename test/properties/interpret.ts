@@ -170,7 +170,7 @@ export const observe = (forest: Forest, extraSeconds = 30): Effect.Effect<Observ
               break
             }
             case "AtExit":
-              yield* Threading.atExit(rec({ _tag: "atexit-run", hook: op.hook }))
+              yield* Effect.orDie(Threading.atExit(rec({ _tag: "atexit-run", hook: op.hook })))
               yield* rec({ _tag: "atexit-register", thread: spec.name, hook: op.hook })
               break
           }
