@@ -80,7 +80,7 @@ const expectResourceOutlivedJobs = (p: Running) => {
   expect(events.dbClosed[0]!).toBeGreaterThanOrEqual(events.daemonStopped[0]!)
   // ...and in the order printed too (same millisecond is possible).
   const out = p.out()
-  const lastUseLine = out.findLastIndex((line) => / used db at /.test(line))
+  const lastUseLine = out.length - 1 - [...out].reverse().findIndex((line) => / used db at /.test(line))
   expect(out.findIndex((line) => line.startsWith("db closed"))).toBeGreaterThan(lastUseLine)
   expect(out.findIndex((line) => line.startsWith("db closed"))).toBeGreaterThan(
     out.findIndex((line) => line.startsWith("daemon stopped"))
