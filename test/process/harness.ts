@@ -55,9 +55,13 @@ export const killAll = (): void => {
 const matches = (pattern: string | RegExp, text: string) =>
   typeof pattern === "string" ? text === pattern : pattern.test(text)
 
-/** Starts `node ...args` (or `command ...args`) in the repository root. */
-export const start = (args: ReadonlyArray<string>, command: string = process.execPath): Running => {
-  const child = spawn(command, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"] })
+/** Starts `node ...args` (or `command ...args`) in the repository root, with `env` added to this process's. */
+export const start = (
+  args: ReadonlyArray<string>,
+  command: string = process.execPath,
+  env: Readonly<Record<string, string>> = {}
+): Running => {
+  const child = spawn(command, args, { cwd: repo, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } })
   live.add(child)
   const stdout: Array<Line> = []
   const stderr: Array<Line> = []
