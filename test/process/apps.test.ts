@@ -126,6 +126,18 @@ describe("the resource rule: a scoped Db outlives the non-daemon jobs that use i
     expect(code).toBe(exitCodes.SIGINT)
   })
 
+  it("the unsafe spelling, Threading.layer() and DbLive as Layer.mergeAll siblings: the Db closes under the jobs", {
+    timeout: 60_000
+  }, async () => {
+    const { p } = await terminateMidJob("merge-all")
+    const events = eventsOf(p.out())
+    // Released in parallel with the threading layer's wait: the jobs fail (reported, by logger or stderr).
+    expect(`${p.out().join("\n")}\n${p.err()}`).toMatch(/pool is closed/)
+    expect(events.done).toEqual([])
+    expect(events.dbClosed).toHaveLength(1)
+    for (const uses of Object.values(events.uses)) expect(uses.length).toBeLessThan(10)
+  })
+
   it.each(["launch", "runMain"])(
     "Threading.%s: a second signal cuts the wait; the Db still closes after the last use",
     {
