@@ -92,6 +92,17 @@ export interface Options {
    */
   readonly daemonGrace?: Duration.DurationInput | undefined
   /**
+   * After the main program is interrupted (by a signal, or by whoever runs
+   * `main`), the longest wait for its own finalizers — where a Layer app
+   * provided inside the program closes its server — before the shutdown
+   * sequence goes on without them, so that a container's single SIGTERM
+   * still runs the `atExit` hooks and the daemons' finalizers before the
+   * orchestrator's SIGKILL. Default: wait for them, as Python does. When it
+   * elapses, a warning on stderr says so and the finalizers go on in the
+   * background. Same input as `daemonGrace`; `Infinity` is the default.
+   */
+  readonly mainGrace?: Duration.DurationInput | undefined
+  /**
    * Called with a thread that failed or died, in that thread, before it ends,
    * uninterruptibly. That includes a thread that fails or dies while being
    * interrupted (a daemon whose finalizer dies at exit); a thread that was
@@ -104,12 +115,41 @@ export interface Options {
 }
 
 /**
- * Options of `runMain`: those of an instance, and of `NodeRuntime.runMain`.
+ * Options of `main` and `runMain`: those of an instance, and the app's layer.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const options: Threading.MainOptions = { layer: Layer.empty, shutdownTimeout: "10 seconds" }
+ *
+ * const program = Threading.main(Effect.void, options)
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface MainOptions<ROut = never, E = never> extends Options {
+  /**
+   * The app's services (a database pool, an HTTP server...), built once the
+   * instance exists — so the layer may start threads — and provided to the
+   * program. They are released after step (c): every thread that captured
+   * them has ended by then, as Python's module globals outlive its threads.
+   * (A layer provided inside the program with `Effect.provide` is released
+   * when the main program ends, before step (a) waits for the threads.)
+   */
+  readonly layer?: Layer.Layer<ROut, E, Threading> | undefined
+}
+
+/**
+ * Options of `runMain`: those of `main` (the app's layer included), and of
+ * `NodeRuntime.runMain`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RunMainOptions extends Options {
+export interface RunMainOptions<ROut = never, E = never> extends MainOptions<ROut, E> {
   /**
    * Default: `false` — as `NodeRuntime.runMain`, the default logger is
    * replaced by Effect's pretty logger. Set it to keep the default logger
@@ -159,10 +199,10 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
  * @since 0.1.0
  * @category running
  */
-export const main: <A, E, R>(
+export const main: <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options?: Options
-) => Effect.Effect<A, E, Exclude<R, Threading>> = internal.main
+  options?: MainOptions<ROut, LE>
+) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = internal.main
 
 /**
  * The Node entry point: runs `main`, then ends the process even if stray
@@ -189,8 +229,10 @@ export const main: <A, E, R>(
  * @since 0.1.0
  * @category running
  */
-export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: RunMainOptions) => void =
-  runtime.runMain
+export const runMain: <A, E, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, Threading | ROut>,
+  options?: RunMainOptions<ROut, LE>
+) => void = runtime.runMain
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main
