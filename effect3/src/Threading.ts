@@ -12,7 +12,9 @@
  *   still start, a non-daemon thread is refused;
  * - (c) interrupt the daemon threads, waiting at most `daemonGrace` for their
  *   finalizers; from here on, starting a thread fails;
- * - (d) done: `main` returns, `runMain` exits the process.
+ * - (d) done: `main` returns, `runMain` exits the process; the app's
+ *   `layer` (an option of `main` and `runMain`) is released last, after every
+ *   thread that used it has ended.
  *
  * @since 0.1.0
  * @module
@@ -179,6 +181,12 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
  * sequence; succeeds or fails with the program's own result, once shutdown
  * has finished. Invalid options make it die with a `ThreadError` at once.
  *
+ * The `layer` option gives the program its services (a database pool...):
+ * built once the instance exists, as the main thread, and released after
+ * step (c), so the threads that captured them can use them to the end. A
+ * layer given with `Effect.provide` inside the program would be released
+ * when the program ends, before the wait for the threads.
+ *
  * @example
  * ```ts
  * import { Console, Effect, Schedule } from "effect"
@@ -211,7 +219,16 @@ export const main: <A, E, R, ROut = never, LE = never>(
  *
  * The first signal interrupts the main program and starts the shutdown
  * sequence; a second one — or a first one that arrives while the non-daemon
- * threads are being waited for — skips that wait. A third one exits at once.
+ * threads are being waited for — skips that wait, in every instance of the
+ * process (a `Threading.layer` inside the program too), and from then on the
+ * process exits within `daemonGrace` + 1 s whatever still runs (a finalizer
+ * that hangs, a server that will not close). A third one exits at once.
+ * `mainGrace` bounds the main program's own finalizers after the first.
+ *
+ * The app's services go in the `layer` option (see `main`): released after
+ * step (c), they outlive every thread. A Layer app runs as
+ * `Threading.runMain(Layer.launch(App))`, with `Threading.layer` wired into
+ * `App` as `layer` shows.
  *
  * It needs the optional peer dependencies `@effect/platform` and
  * `@effect/platform-node` (loaded when `runMain` is called; the rest of the
@@ -220,10 +237,18 @@ export const main: <A, E, R, ROut = never, LE = never>(
  *
  * @example
  * ```ts
- * import { Console, Effect } from "effect"
- * import { Threading } from "effect-threading"
+ * import { Console, Context, Effect, Layer } from "effect"
+ * import { Thread, Threading } from "effect-threading"
  *
- * Threading.runMain(Console.log("hello"))
+ * class Db extends Context.Tag("Db")<Db, { readonly save: (row: string) => Effect.Effect<void> }>() {}
+ * const DbLive = Layer.succeed(Db, { save: (row) => Console.log(`saved ${row}`) })
+ *
+ * const program = Effect.gen(function*() {
+ *   const db = yield* Db
+ *   yield* Thread.nonDaemon(db.save("report")) // Db stays open until it has ended
+ * })
+ *
+ * Threading.runMain(program, { layer: DbLive, shutdownTimeout: "20 seconds", mainGrace: "5 seconds" })
  * ```
  *
  * @since 0.1.0
@@ -238,6 +263,15 @@ export const runMain: <A, E, ROut = never, LE = never>(
  * A layer providing a fresh instance; the fiber that uses it is the main
  * thread, and closing the layer's scope runs the shutdown sequence. Use it to
  * start threads from a request handler, a CLI, or any Effect program.
+ *
+ * Layers are released in the reverse order of their construction, and this
+ * one waits for the non-daemon threads when it is released: a resource the
+ * threads use must be built before it, so that it is released after them —
+ * `App.pipe(Layer.provideMerge(Threading.layer()), Layer.provideMerge(DbLive))`.
+ * Built after it (`Layer.provide(DbLive)` first), or beside it in
+ * `Layer.mergeAll(Threading.layer(), DbLive)` (siblings are released in
+ * parallel), the resource closes while the threads still use it. Under
+ * `runMain`, a second signal cuts this instance's wait too.
  *
  * @example
  * ```ts
