@@ -175,9 +175,10 @@ const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> 
 
 /**
  * What every instance in the process shares, whichever copy of the library
- * made it: the instances alive, and how many signals an entry point
- * (`runMain`) has received. (Its key is not the Effect 4 edition's: the
- * instances of the two editions cannot be told apart by one another.)
+ * made it (as `globalValue` does, per version of `effect`): the instances
+ * alive, and how many signals an entry point (`runMain`) has received. Its
+ * key is not the Effect 4 edition's: the instances of the two editions do not
+ * have the same shape.
  *
  * @internal
  */
