@@ -9,6 +9,7 @@
  * @since 0.1.0
  * @module
  */
+import type * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -178,8 +179,10 @@ export interface JoinOptions {
  * current thread`, `cannot set daemon status of active thread`, `can't create
  * new thread at interpreter shutdown`, `can't register atexit after
  * shutdown`; and `invalid option NAME: ...` for an option that is invalid or
- * cannot be read. A tagged error: `Effect.catchTag("ThreadError", ...)`
- * catches it, and `message` says what went wrong.
+ * cannot be read.
+ *
+ * A tagged error: `Effect.catchTag("ThreadError", ...)` catches it, and
+ * `message` says what went wrong.
  *
  * @example
  * ```ts
@@ -200,13 +203,31 @@ export interface JoinOptions {
  * @since 0.1.0
  * @category errors
  */
-export const ThreadError: typeof errors.ThreadError = errors.ThreadError
+export interface ThreadError extends Cause.YieldableError {
+  /** Always `"ThreadError"`: the tag `Effect.catchTag("ThreadError", ...)` matches. */
+  readonly _tag: "ThreadError"
+  /** What went wrong, in Python's words: `threads can only be started once`, ... */
+  readonly message: string
+}
 
 /**
+ * Creates a `ThreadError` (the library does; a test may too). `instanceof
+ * Thread.ThreadError` tells one apart.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Thread } from "effect-threading"
+ *
+ * const error = new Thread.ThreadError({ message: "threads can only be started once" })
+ * error._tag // "ThreadError"
+ * const failed = Effect.fail(error).pipe(Effect.catchTag("ThreadError", (e) => Effect.succeed(e.message)))
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
-export type ThreadError = errors.ThreadError
+export const ThreadError: new(args: { readonly message: string }) => ThreadError = errors.ThreadError
 
 /**
  * Tells whether a value is a `Thread`.

@@ -31,8 +31,8 @@ import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlError from "effect/sql/SqlError"
-import type * as errors from "./internal/errors.js"
 import * as internal from "./internal/singleton.js"
+import type { ThreadError } from "./Thread.js"
 import type { Threading } from "./Threading.js"
 
 /**
@@ -222,7 +222,7 @@ export type StartError = Config.ConfigError | SocketServer.SocketServerError | S
  */
 export const layer: (
   options?: Options
-) => Layer.Layer<never, errors.ThreadError | StartError, Threading> = internal.layer
+) => Layer.Layer<never, ThreadError | StartError, Threading> = internal.layer
 
 /**
  * `layer` with its options read from Effect `Config` (environment variables
@@ -252,7 +252,7 @@ export const layer: (
  */
 export const layerConfig: (
   config: Config.Config<Options>
-) => Layer.Layer<never, errors.ThreadError | StartError | Config.ConfigError, Threading> = internal.layerConfig
+) => Layer.Layer<never, ThreadError | StartError | Config.ConfigError, Threading> = internal.layerConfig
 
 /**
  * Makes the current `Threading` instance cluster-enabled with any `Sharding`
@@ -280,4 +280,4 @@ export const layerConfig: (
  */
 export const layerFrom: <E>(
   sharding: Layer.Layer<Sharding.Sharding, E>
-) => Layer.Layer<never, E | errors.ThreadError, Threading> = internal.layerFrom
+) => Layer.Layer<never, E | ThreadError, Threading> = internal.layerFrom

@@ -12,7 +12,9 @@
  *   still start, a non-daemon thread is refused;
  * - (c) interrupt the daemon threads, waiting at most `daemonGrace` for their
  *   finalizers; from here on, starting a thread fails;
- * - (d) done: `main` returns, `runMain` exits the process.
+ * - (d) done: `main` returns, `runMain` exits the process; the app's
+ *   `layer` (an option of `main` and `runMain`) is released last, after every
+ *   thread that used it has ended.
  *
  * @since 0.1.0
  * @module
@@ -92,6 +94,17 @@ export interface Options {
    */
   readonly daemonGrace?: Duration.DurationInput | undefined
   /**
+   * After the main program is interrupted (by a signal, or by whoever runs
+   * `main`), the longest wait for its own finalizers — where a Layer app
+   * provided inside the program closes its server — before the shutdown
+   * sequence goes on without them, so that a container's single SIGTERM
+   * still runs the `atExit` hooks and the daemons' finalizers before the
+   * orchestrator's SIGKILL. Default: wait for them, as Python does. When it
+   * elapses, a warning on stderr says so and the finalizers go on in the
+   * background. Same input as `daemonGrace`; `Infinity` is the default.
+   */
+  readonly mainGrace?: Duration.DurationInput | undefined
+  /**
    * Called with a thread that failed or died, in that thread, before it ends,
    * uninterruptibly. That includes a thread that fails or dies while being
    * interrupted (a daemon whose finalizer dies at exit); a thread that was
@@ -104,12 +117,41 @@ export interface Options {
 }
 
 /**
- * Options of `runMain`: those of an instance, and of `NodeRuntime.runMain`.
+ * Options of `main` and `runMain`: those of an instance, and the app's layer.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * const options: Threading.MainOptions = { layer: Layer.empty, shutdownTimeout: "10 seconds" }
+ *
+ * const program = Threading.main(Effect.void, options)
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface MainOptions<ROut = never, E = never> extends Options {
+  /**
+   * The app's services (a database pool, an HTTP server...), built once the
+   * instance exists — so the layer may start threads — and provided to the
+   * program. They are released after step (c): every thread that captured
+   * them has ended by then, as Python's module globals outlive its threads.
+   * (A layer provided inside the program with `Effect.provide` is released
+   * when the main program ends, before step (a) waits for the threads.)
+   */
+  readonly layer?: Layer.Layer<ROut, E, Threading> | undefined
+}
+
+/**
+ * Options of `runMain`: those of `main` (the app's layer included), and of
+ * `NodeRuntime.runMain`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RunMainOptions extends Options {
+export interface RunMainOptions<ROut = never, E = never> extends MainOptions<ROut, E> {
   /**
    * Default: `false` — as `NodeRuntime.runMain`, the default logger is
    * replaced by Effect's pretty logger. Set it to keep the default logger
@@ -139,6 +181,12 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
  * sequence; succeeds or fails with the program's own result, once shutdown
  * has finished. Invalid options make it die with a `ThreadError` at once.
  *
+ * The `layer` option gives the program its services (a database pool...):
+ * built once the instance exists, as the main thread, and released after
+ * step (c), so the threads that captured them can use them to the end. A
+ * layer given with `Effect.provide` inside the program would be released
+ * when the program ends, before the wait for the threads.
+ *
  * @example
  * ```ts
  * import { Console, Effect, Schedule } from "effect"
@@ -159,10 +207,10 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
  * @since 0.1.0
  * @category running
  */
-export const main: <A, E, R>(
+export const main: <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options?: Options
-) => Effect.Effect<A, E, Exclude<R, Threading>> = internal.main
+  options?: MainOptions<ROut, LE>
+) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = internal.main
 
 /**
  * The Node entry point: runs `main`, then ends the process even if stray
@@ -171,7 +219,16 @@ export const main: <A, E, R>(
  *
  * The first signal interrupts the main program and starts the shutdown
  * sequence; a second one — or a first one that arrives while the non-daemon
- * threads are being waited for — skips that wait. A third one exits at once.
+ * threads are being waited for — skips that wait, in every instance of the
+ * process (a `Threading.layer` inside the program too), and from then on the
+ * process exits within `daemonGrace` + 1 s whatever still runs (a finalizer
+ * that hangs, a server that will not close). A third one exits at once.
+ * `mainGrace` bounds the main program's own finalizers after the first.
+ *
+ * The app's services go in the `layer` option (see `main`): released after
+ * step (c), they outlive every thread. A Layer app runs as
+ * `Threading.runMain(Layer.launch(App))`, with `Threading.layer` wired into
+ * `App` as `layer` shows.
  *
  * It needs the optional peer dependencies `@effect/platform` and
  * `@effect/platform-node` (loaded when `runMain` is called; the rest of the
@@ -180,22 +237,41 @@ export const main: <A, E, R>(
  *
  * @example
  * ```ts
- * import { Console, Effect } from "effect"
- * import { Threading } from "effect-threading"
+ * import { Console, Context, Effect, Layer } from "effect"
+ * import { Thread, Threading } from "effect-threading"
  *
- * Threading.runMain(Console.log("hello"))
+ * class Db extends Context.Tag("Db")<Db, { readonly save: (row: string) => Effect.Effect<void> }>() {}
+ * const DbLive = Layer.succeed(Db, { save: (row) => Console.log(`saved ${row}`) })
+ *
+ * const program = Effect.gen(function*() {
+ *   const db = yield* Db
+ *   yield* Thread.nonDaemon(db.save("report")) // Db stays open until it has ended
+ * })
+ *
+ * Threading.runMain(program, { layer: DbLive, shutdownTimeout: "20 seconds", mainGrace: "5 seconds" })
  * ```
  *
  * @since 0.1.0
  * @category running
  */
-export const runMain: <A, E>(program: Effect.Effect<A, E, Threading>, options?: RunMainOptions) => void =
-  runtime.runMain
+export const runMain: <A, E, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, Threading | ROut>,
+  options?: RunMainOptions<ROut, LE>
+) => void = runtime.runMain
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main
  * thread, and closing the layer's scope runs the shutdown sequence. Use it to
  * start threads from a request handler, a CLI, or any Effect program.
+ *
+ * Layers are released in the reverse order of their construction, and this
+ * one waits for the non-daemon threads when it is released: a resource the
+ * threads use must be built before it, so that it is released after them —
+ * `App.pipe(Layer.provideMerge(Threading.layer()), Layer.provideMerge(DbLive))`.
+ * Built after it (`Layer.provide(DbLive)` first), or beside it in
+ * `Layer.mergeAll(Threading.layer(), DbLive)` (siblings are released in
+ * parallel), the resource closes while the threads still use it. Under
+ * `runMain`, a second signal cuts this instance's wait too.
  *
  * @example
  * ```ts

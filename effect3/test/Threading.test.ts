@@ -1,5 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Schedule,
+  TestClock
+} from "effect"
 import { Thread, Threading } from "effect-threading"
 import { makeEvents, makeTestConsole, runVirtual } from "./utils.js"
 
@@ -87,6 +100,116 @@ describe("Threading.main", () => {
       })
       const withoutThreading: Effect.Effect<number, Thread.ThreadError, Config> = Threading.main(program)
       expect(yield* Effect.provideService(withoutThreading, Config, { n: 1 })).toBe(3)
+    }))
+})
+
+describe("the app's layer (the `layer` option of main and runMain)", () => {
+  class Db extends Context.Tag("Db")<Db, { readonly save: (what: string) => Effect.Effect<void> }>() {}
+  const makeDb = (record: (label: string) => Effect.Effect<void>) =>
+    Layer.scoped(
+      Db,
+      Effect.acquireRelease(
+        Effect.as(record("db opened"), { save: (what: string) => record(`saved ${what}`) }),
+        () => record("db closed")
+      )
+    )
+
+  it.effect("is built once the instance exists and released after step (c): after the threads that use it", () =>
+    Effect.gen(function*() {
+      const { record, labels, timeOf } = makeEvents()
+      const program = Effect.gen(function*() {
+        const db = yield* Db
+        yield* Thread.nonDaemon(sleepThen("3 seconds", db.save("report")), { name: "report" })
+        yield* Thread.daemon(Effect.never.pipe(Effect.onInterrupt(() => db.save("daemon's last words"))))
+        return "main done"
+      })
+      const withLayer: Effect.Effect<string, Thread.ThreadError> = Threading.main(program, { layer: makeDb(record) })
+      const { exit, endedAt } = yield* runVirtual(withLayer)
+      expect(exit).toEqual(Exit.succeed("main done"))
+      expect(labels()).toEqual(["db opened", "saved report", "saved daemon's last words", "db closed"])
+      expect(timeOf("db closed")).toBe(3000)
+      expect(endedAt).toBe(3000)
+    }))
+
+  it.effect("may start threads while it is built (it runs as the main thread)", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const Heartbeat = Layer.scopedDiscard(
+        Thread.daemon(Effect.never.pipe(Effect.onInterrupt(() => record("heartbeat stopped"))))
+      )
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.map(Thread.current, (t) => t.name), { layer: Heartbeat })
+      )
+      expect(exit).toEqual(Exit.succeed("MainThread"))
+      expect(labels()).toEqual(["heartbeat stopped"])
+    }))
+
+  it.effect("provided with Effect.provide inside the program instead, it is released before the wait", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const program = Effect.flatMap(Db, (db) => Thread.nonDaemon(sleepThen("3 seconds", db.save("report"))))
+      yield* runVirtual(Threading.main(Effect.provide(program, makeDb(record))))
+      expect(labels()).toEqual(["db opened", "db closed", "saved report"])
+    }))
+
+  it.effect("a layer that fails makes main fail with its error, after the shutdown", () =>
+    Effect.gen(function*() {
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.succeed("never runs"), { layer: Layer.fail("no database") })
+      )
+      expect(exit).toEqual(Exit.fail("no database"))
+    }))
+})
+
+describe("mainGrace", () => {
+  /** A main program whose finalizer takes 10 s, interrupted at 1 s; when do the hook and the daemon's finalizer run? */
+  const interruptedAt1s = (options: Threading.Options) =>
+    Effect.gen(function*() {
+      const { record, timeOf } = makeEvents()
+      const { console, err } = makeTestConsole()
+      const start = yield* Clock.currentTimeMillis
+      const at = (label: string) => timeOf(label)! - start
+      const fiber = yield* Effect.fork(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.daemon(Effect.never.pipe(Effect.onInterrupt(() => record("daemon stopped"))))
+            yield* Threading.atExit(record("hook"))
+            return yield* Effect.never
+          }).pipe(Effect.ensuring(sleepThen("10 seconds", record("main's finalizer done")))),
+          options
+        ).pipe(Effect.withConsole(console))
+      )
+      yield* TestClock.adjust("1 second")
+      const interrupter = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* TestClock.adjust("1 minute")
+      expect(Exit.isInterrupted(yield* Fiber.join(interrupter))).toBe(true)
+      return { hook: at("hook"), daemon: at("daemon stopped"), done: at("main's finalizer done"), err }
+    })
+
+  it.effect("bounds the wait for the interrupted main program's finalizers; the shutdown goes on, with a warning", () =>
+    Effect.gen(function*() {
+      const bounded = yield* interruptedAt1s({ mainGrace: "2 seconds" })
+      expect([bounded.hook, bounded.daemon]).toEqual([3000, 3000])
+      expect(bounded.done).toBe(11000) // left to run in the background
+      expect(bounded.err).toEqual([
+        "Warning: mainGrace (2s) elapsed; the main program's finalizers are still running"
+      ])
+    }))
+
+  it.effect("by default (or Infinity), the shutdown waits for them, as Python does", () =>
+    Effect.gen(function*() {
+      for (const options of [{}, { mainGrace: Duration.infinity }]) {
+        const unbounded = yield* interruptedAt1s(options)
+        expect([unbounded.done, unbounded.hook, unbounded.daemon]).toEqual([11000, 11000, 11000])
+        expect(unbounded.err).toEqual([])
+      }
+    }))
+
+  it.effect("finalizers that end within it: no warning, nothing waits longer", () =>
+    Effect.gen(function*() {
+      const quick = yield* interruptedAt1s({ mainGrace: "1 minute" })
+      expect([quick.done, quick.hook, quick.daemon]).toEqual([11000, 11000, 11000])
+      expect(quick.err).toEqual([])
     }))
 })
 
@@ -424,6 +547,9 @@ describe("Threading.layer", () => {
       expect(
         yield* releaseOrder((main, db) => main.pipe(Layer.provideMerge(Threading.layer()), Layer.provideMerge(db)))
       ).toEqual(["report saved", "db closed"])
+      // As siblings in Layer.mergeAll, they are released in parallel: the database closes under the thread.
+      expect(yield* releaseOrder((main, db) => main.pipe(Layer.provide(Layer.mergeAll(Threading.layer(), db)))))
+        .toEqual(["db closed", "report saved"])
     }))
 
   it.scoped("inside a longer-lived scope, threads run until that scope closes", () =>
@@ -448,6 +574,10 @@ describe("options", () => {
     ["infinite daemonGrace", { daemonGrace: Duration.infinity }],
     ["unparsable daemonGrace", { daemonGrace: "soon" as Duration.DurationInput }],
     ["negative string", { shutdownTimeout: "-3 seconds" as Duration.DurationInput }],
+    ["negative mainGrace", { mainGrace: -1 }],
+    ["NaN mainGrace", { mainGrace: Number.NaN }],
+    ["unparsable mainGrace", { mainGrace: "a while" as Duration.DurationInput }],
+    ["negative string mainGrace", { mainGrace: "-1 second" as Duration.DurationInput }],
     ["excepthook not a function", { excepthook: 42 as unknown as Threading.Options["excepthook"] }]
   ]
   for (const [label, options] of invalid) {
@@ -459,10 +589,24 @@ describe("options", () => {
         const defect = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
         expect(defect).toBeInstanceOf(Thread.ThreadError)
         expect((defect as Thread.ThreadError).message).toMatch(
-          /^invalid option (shutdownTimeout|daemonGrace|excepthook): /
+          /^invalid option (shutdownTimeout|daemonGrace|mainGrace|excepthook): /
         )
       }))
   }
+
+  it.effect("a `layer` option whose getter throws: main dies with a ThreadError naming it", () =>
+    Effect.gen(function*() {
+      const options = {
+        get layer(): Layer.Layer<never> {
+          throw new Error("no layer today")
+        }
+      }
+      const exit = yield* Effect.exit(Threading.main(Effect.void, options))
+      const defect = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
+      expect((defect as Thread.ThreadError).message).toBe(
+        "invalid option layer: reading it threw Error: no layer today"
+      )
+    }))
 
   it.effect("layer dies at construction with the same error", () =>
     Effect.gen(function*() {
@@ -478,7 +622,10 @@ describe("options", () => {
       const ok = [
         { shutdownTimeout: Duration.seconds(1), daemonGrace: 0 },
         { shutdownTimeout: Duration.infinity, daemonGrace: "1 second" as const },
-        { shutdownTimeout: 1500 }
+        { shutdownTimeout: 1500 },
+        { mainGrace: 0 },
+        { mainGrace: "2 seconds" as const, daemonGrace: Duration.millis(10) },
+        { mainGrace: Duration.infinity }
       ]
       for (const options of ok) {
         expect(yield* Threading.main(Effect.succeed("ran"), options)).toBe("ran")

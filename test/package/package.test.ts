@@ -143,6 +143,7 @@ describe("the packed package", () => {
       expect(files).toContain(`src/${module}.ts`)
     }
     expect(files).toContain("package.json")
+    expect(files).toContain("LICENSE")
     expect(files.filter((file) => /^(test|examples|bench|docs|\.changeset|\.ci)\//.test(file))).toEqual([])
     expect(files.filter((file) => /tsconfig|eslint|typedoc|vitest/.test(file))).toEqual([])
 
@@ -156,6 +157,16 @@ describe("the packed package", () => {
     }
     expect(manifest.engines).toEqual({ node: ">=22.19" })
     expect(manifest.sideEffects).toBe(false)
+    expect(manifest.license).toBe("MIT")
+    expect(manifest.repository).toEqual({
+      type: "git",
+      url: "git+https://github.com/effect-threading/effect-threading.git"
+    })
+    expect(manifest.homepage).toBe("https://github.com/effect-threading/effect-threading#readme")
+    expect(manifest.bugs.url).toBe("https://github.com/effect-threading/effect-threading/issues")
+    expect(await fs.readFile(path.join(installed, "LICENSE"), "utf8")).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 effect-threading contributors\n/
+    )
     // the tarball's own copy of effect would shadow the user's: there must be none
     expect(files.some((file) => file.startsWith("node_modules/"))).toBe(false)
   })

@@ -45,3 +45,39 @@ describe("a thread fails", () => {
     expect(ended.code).toBe(0)
   })
 })
+
+describe("daemon threads that fail while being stopped at exit (step (c))", () => {
+  it("are reported: `Exception in thread NAME:` and the error on stderr; exit 0", { timeout: 30_000 }, async () => {
+    const p = startTs("test/fixtures/fails-at-exit.ts")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["main: done", "Quiet: stopped"])
+    expect(p.err()).toMatch(/^Exception in thread Flusher:\nError: flush failed$/m)
+    expect(p.err()).toMatch(
+      /^Exception in thread Respawner:\nThreadError: can't create new thread at interpreter shutdown$/m
+    )
+    expect(p.err()).not.toMatch(/Quiet/)
+    expect(ended.code).toBe(0)
+  })
+
+  it("with a failing excepthook, both the hook's error and the thread's failure are printed", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/fails-at-exit.ts", "hook-fails")
+    const ended = await endOf(p)
+    expect(p.err()).toMatch(
+      /^Exception in threading.excepthook:\nError: hook failed\n[^]*^Exception in thread Flusher:\nError: flush failed$/m
+    )
+    expect(ended.code).toBe(0)
+  })
+
+  it("with an excepthook that throws, both the hook's error and the thread's failure are printed", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/fails-at-exit.ts", "hook-throws")
+    const ended = await endOf(p)
+    expect(p.err()).toMatch(
+      /^Exception in threading.excepthook:\nError: hook threw\n[^]*^Exception in thread Flusher:\nError: flush failed$/m
+    )
+    expect(ended.code).toBe(0)
+  })
+})

@@ -1,6 +1,7 @@
 import type * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type { Thread } from "../Thread.js"
 import { ThreadError } from "./errors.js"
 
@@ -8,7 +9,13 @@ import { ThreadError } from "./errors.js"
 export interface Options {
   readonly shutdownTimeout?: Duration.DurationInput | undefined
   readonly daemonGrace?: Duration.DurationInput | undefined
+  readonly mainGrace?: Duration.DurationInput | undefined
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+}
+
+/** @internal */
+export interface MainOptions<ROut, LE> extends Options {
+  readonly layer?: Layer.Layer<ROut, LE, any> | undefined
 }
 
 /** @internal */
@@ -16,6 +23,8 @@ export interface Resolved {
   /** `undefined` means "wait forever", as Python does. */
   readonly shutdownTimeout: Duration.Duration | undefined
   readonly daemonGrace: Duration.Duration
+  /** `undefined` means "wait for the main program's finalizers", as Python does. */
+  readonly mainGrace: Duration.Duration | undefined
   readonly excepthook: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
 }
 
@@ -126,7 +135,7 @@ export const decodeTimeout = (name: string, input: Duration.DurationInput): Dura
  * @internal
  */
 export const resolve = (input: Options | undefined): Resolved | ThreadError => {
-  const options = read(input, ["shutdownTimeout", "daemonGrace", "excepthook"])
+  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook"])
   if (options instanceof ThreadError) return options
   let shutdownTimeout: Duration.Duration | undefined = undefined
   if (options.shutdownTimeout !== undefined) {
@@ -140,9 +149,15 @@ export const resolve = (input: Options | undefined): Resolved | ThreadError => {
     if (decoded instanceof ThreadError) return decoded
     daemonGrace = decoded
   }
+  let mainGrace: Duration.Duration | undefined = undefined
+  if (options.mainGrace !== undefined) {
+    const decoded = decodeDuration("mainGrace", options.mainGrace, true)
+    if (decoded instanceof ThreadError) return decoded
+    mainGrace = Duration.isFinite(decoded) ? decoded : undefined
+  }
   const excepthook = options.excepthook
   if (excepthook !== undefined && typeof excepthook !== "function") {
     return invalid("excepthook", excepthook, "expected a function (thread, cause) => Effect<void>")
   }
-  return { shutdownTimeout, daemonGrace, excepthook }
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
 }

@@ -122,7 +122,13 @@ export class ThreadingImpl implements Threading.Threading {
     readonly daemons: FiberSet.FiberSet<unknown, unknown>,
     readonly hooks: Ref.Ref<ReadonlyArray<Effect.Effect<unknown, unknown>>>,
     /** Completed by a signal (see `runMain`) to cut step (a) short. */
-    readonly skipJoin: Deferred.Deferred<void>
+    readonly skipJoin: Deferred.Deferred<void>,
+    /**
+     * Where the app's layer (`runMain`'s and `main`'s `layer` option) is
+     * built: closed after step (c), so the services threads captured outlive
+     * them.
+     */
+    readonly resources: Scope.CloseableScope
   ) {}
   toString(): string {
     return `Threading(${this.phase}, ${this.activeCount()} active)`
@@ -157,8 +163,52 @@ const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> 
     const daemons = yield* Scope.extend(FiberSet.make(), registry)
     const hooks = yield* Ref.make<ReadonlyArray<Effect.Effect<unknown, unknown>>>([])
     const skipJoin = yield* Deferred.make<void>()
-    return new ThreadingImpl(options, registry, nonDaemons, daemons, hooks, skipJoin)
+    const resources = yield* Scope.make(ExecutionStrategy.sequential)
+    const instance = new ThreadingImpl(options, registry, nonDaemons, daemons, hooks, skipJoin, resources)
+    processState.instances.add(instance)
+    return instance
   })
+
+// -----------------------------------------------------------------------------
+// The process
+// -----------------------------------------------------------------------------
+
+/**
+ * What every instance in the process shares, whichever copy of the library
+ * made it (as `globalValue` does, per version of `effect`): the instances
+ * alive, and how many signals an entry point (`runMain`) has received. Its
+ * key is not the Effect 4 edition's: the instances of the two editions do not
+ * have the same shape.
+ *
+ * @internal
+ */
+export interface ProcessState {
+  readonly instances: Set<ThreadingImpl>
+  signals: number
+}
+
+/** @internal */
+export const processState: ProcessState = globalValue(
+  Symbol.for("effect-threading/process/v0"),
+  (): ProcessState => ({ instances: new Set(), signals: 0 })
+)
+
+/**
+ * Records a signal received by an entry point and tells every instance: the
+ * second signal cuts the non-daemon wait of all of them; a first one cuts the
+ * wait of those already past their main program.
+ *
+ * @internal
+ */
+export const receiveSignal = (): number => {
+  const signals = ++processState.signals
+  for (const instance of processState.instances) {
+    if (signals >= 2 || instance.phase !== "running") {
+      Deferred.unsafeDone(instance.skipJoin, Exit.void)
+    }
+  }
+  return signals
+}
 
 /** The thread of a fiber, as seen by `instance`: outside its threads, the main thread. */
 const currentOf = (
@@ -514,6 +564,7 @@ export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
     yield* runAtExitHooks(self) // (b)
     yield* interruptDaemonThreads(self) // (c)
     self.phase = "done" // (d)
+    processState.instances.delete(self)
   })
 
 /**
@@ -610,38 +661,72 @@ const validated = <A, E, R>(
   })
 
 /**
- * `main`, with a callback that sees the instance once the main thread has
- * started (used by `runMain` to route signals).
+ * After the main program was interrupted (by a signal, or by whoever runs
+ * `main`), waits for its finalizers — at most `mainGrace` when it is set, in
+ * a fiber of its own since this runs where interruption is off.
+ */
+const stopMain = (instance: ThreadingImpl, fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<void> => {
+  const grace = instance.options.mainGrace
+  if (grace === undefined) return Fiber.interrupt(fiber)
+  const bounded = Fiber.await(fiber).pipe(
+    Effect.timeoutTo({ duration: grace, onSuccess: () => false, onTimeout: () => true }),
+    Effect.flatMap((elapsed) =>
+      elapsed
+        ? warn(`mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`)
+        : Effect.void
+    )
+  )
+  return Effect.withFiberRuntime((parent) => {
+    fiber.unsafeInterruptAsFork(parent.id())
+    return Effect.asVoid(Fiber.await(forkAs(parent, instance.mainThread, parent.currentContext, bounded)))
+  })
+}
+
+/**
+ * `main`, with the app's layer (built in the instance's `resources` scope, so
+ * it is released after step (c)) and a callback that sees the instance once
+ * the main thread has started (used by `runMain` to route signals).
  *
  * @internal
  */
-export const mainWith = <A, E, R>(
+export const mainWith = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options: options_.Options | undefined,
+  appLayer: Layer.Layer<ROut, LE, any> | undefined,
   onStart: (instance: ThreadingImpl) => void
-): Effect.Effect<A, E, Exclude<R, Threading.Threading>> =>
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
   validated(options, (resolved) =>
     Effect.acquireUseRelease(
       makeInstance(resolved),
       (instance) =>
-        Effect.withFiberRuntime<A, E, Exclude<R, Threading.Threading>>((parent) => {
+        Effect.withFiberRuntime<A, E | LE, Exclude<R, Threading.Threading | ROut>>((parent) => {
           const context = Context.add(parent.currentContext, tag, instance)
-          const thread = new ThreadImpl(instance, "MainThread", false, program, context)
+          const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
+            Layer.buildWithScope(appLayer, instance.resources),
+            (services) => Effect.provide(program, services)
+          )
+          const thread = new ThreadImpl(instance, "MainThread", false, body, context)
           instance.mainThread = thread as ThreadImpl<unknown, unknown>
-          const fiber = forkThread(parent, thread, program)
+          const fiber = forkThread(parent, thread, body)
           onStart(instance)
           return Effect.flatMap(Fiber.await(fiber), identity).pipe(
-            Effect.onInterrupt(() => Fiber.interrupt(fiber))
+            Effect.onInterrupt(() => stopMain(instance, fiber))
           )
         }),
-      runShutdown
+      (instance, exit) => Effect.zipRight(runShutdown(instance), Scope.close(instance.resources, exit))
     ))
 
 /** @internal */
-export const main = <A, E, R>(
+export const main = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options?: options_.Options
-): Effect.Effect<A, E, Exclude<R, Threading.Threading>> => mainWith(program, options, () => {})
+  options?: options_.MainOptions<ROut, LE>
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
+  Effect.suspend(() => {
+    const read = options_.read(options, ["layer"])
+    return read instanceof errors.ThreadError
+      ? Effect.die(read)
+      : mainWith(program, options, read.layer as Layer.Layer<ROut, LE, any> | undefined, () => {})
+  })
 
 /** @internal */
 export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>

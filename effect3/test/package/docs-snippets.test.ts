@@ -111,6 +111,22 @@ describe("README.md", () => {
     expect(readme).toContain("@effect/vitest@^0.30")
   })
 
+  it("has the \"Which edition?\" table: both editions, their versions and what goes where", () => {
+    const section = readme.split(/^## Which edition\?$/m)[1]?.split(/^## /m)[0] ?? ""
+    const rows = section.split("\n").filter((line) => line.startsWith("| "))
+    const root = JSON.parse(read("../package.json"))
+    const row4 = rows.find((row) => row.includes("Effect 4")) ?? ""
+    const row3 = rows.find((row) => row.includes("Effect 3")) ?? ""
+    expect(row3).toContain("`effect3/`")
+    expect(row3).toContain(`\`effect\` ${manifest.peerDependencies.effect.replace(/^(\^\d+\.\d+)\..*$/, "$1")}`)
+    expect(row3).toContain("0.x")
+    expect(row3).toContain(`Node ≥ ${manifest.engines.node.replace(/^>=/, "")}`)
+    expect(row4).toContain(`\`effect\` ${root.peerDependencies.effect.replace(/^(\^\d+\.\d+)\..*$/, "$1")}`)
+    expect(row4).toContain("1.x")
+    expect(row4).toContain(`Node ≥ ${root.engines.node.replace(/^>=/, "")}`)
+    expect(section).toMatch(/bug fixes and\s+conformance fixes go to both/i)
+  })
+
   it("has a \"Differences from Python\" table covering the shutdown's edge cases", () => {
     const section = readme.split(/^## Differences from Python$/m)[1]?.split(/^## /m)[0] ?? ""
     const rows = section.split("\n").filter((line) => line.startsWith("| "))

@@ -14,7 +14,7 @@ afterEach(killAll)
 
 /** Negative numbers (of milliseconds, including -Infinity) and NaN. */
 const badNumber = fc.oneof(fc.double({ max: -Number.MIN_VALUE }), fc.constant(Number.NaN))
-const optionName = fc.constantFrom("shutdownTimeout" as const, "daemonGrace" as const)
+const optionName = fc.constantFrom("shutdownTimeout" as const, "daemonGrace" as const, "mainGrace" as const)
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
