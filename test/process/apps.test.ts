@@ -5,7 +5,9 @@
  *   non-daemon jobs is released after the jobs' last use, under
  *   `Threading.launch(AppLayer)`, `Threading.runMain(program, { layer })`,
  *   and `Threading.layer()` added to an existing Layer app with
- *   `Layer.provideMerge`. Times are the fixture's own clock readings, printed
+ *   `Layer.provideMerge` (run by `NodeRuntime.runMain` or by
+ *   `Threading.runMain`; the `Layer.mergeAll` sibling spelling is shown
+ *   unsafe). Times are the fixture's own clock readings, printed
  *   with each event, and compared with each other (not durations).
  * - A bounded exit (test/fixtures/bounded-exit.ts): a half-sent HTTP request,
  *   a main program whose finalizer takes 10 s with and without `mainGrace`.
@@ -115,6 +117,14 @@ describe("the resource rule: a scoped Db outlives the non-daemon jobs that use i
     }
   )
 
+  it("the same Layer app under Threading.runMain(Layer.launch(...)): the order holds; exit 143", {
+    timeout: 60_000
+  }, async () => {
+    const { code, p } = await terminateMidJob("layer-runMain")
+    expectResourceOutlivedJobs(p)
+    expect(code).toBe(exitCodes.SIGTERM)
+  })
+
   it("...and there a second signal does not cut the wait: the jobs still run to their end", {
     timeout: 60_000
   }, async () => {
@@ -138,12 +148,18 @@ describe("the resource rule: a scoped Db outlives the non-daemon jobs that use i
     for (const uses of Object.values(events.uses)) expect(uses.length).toBeLessThan(10)
   })
 
-  it.each(["launch", "runMain"])(
-    "Threading.%s: a second signal cuts the wait; the Db still closes after the last use",
+  it.each(
+    [
+      ["Threading.launch(AppLayer)", "launch"],
+      ["Threading.runMain(program, { layer })", "runMain"],
+      ["Threading.runMain(Layer.launch(App)) with a nested Threading.layer()", "layer-runMain"]
+    ] as const
+  )(
+    "%s: a second signal cuts the wait; the Db still closes after the last use",
     {
       timeout: 60_000
     },
-    async (mode) => {
+    async (_, mode) => {
       const { code, p } = await terminateMidJob(mode, 2)
       const events = eventsOf(p.out())
       expect(p.err()).not.toMatch(/pool is closed/)
