@@ -69,10 +69,10 @@ class Metrics extends Context.Service<Metrics, {
 const MetricsLive = Layer.effect(
   Metrics,
   Effect.gen(function*() {
-    const accepted = yield* Ref.make(0)
+    const ids = yield* Ref.make(0)
     return {
-      nextId: Ref.updateAndGet(accepted, (n) => n + 1),
-      accepted,
+      nextId: Ref.updateAndGet(ids, (n) => n + 1),
+      accepted: yield* Ref.make(0),
       done: yield* Ref.make(0)
     }
   })
@@ -93,10 +93,13 @@ const routes = HttpRouter.add(
   "POST",
   "/jobs",
   Effect.gen(function*() {
-    const id = yield* (yield* Metrics).nextId
+    const metrics = yield* Metrics
+    const id = yield* metrics.nextId
     // A non-daemon thread: the shutdown waits for it. It captures this
-    // fiber's services (the Db), which stay open until it has ended.
+    // fiber's services (the Db), which stay open until it has ended. Once the
+    // shutdown is past its wait, starting one fails: the request gets a 500.
     yield* Thread.spawn(job(id), { name: `job-${id}` })
+    yield* Ref.update(metrics.accepted, (n) => n + 1)
     return HttpServerResponse.text(`job ${id}`, { status: 202 })
   })
 )
