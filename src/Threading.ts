@@ -394,7 +394,7 @@ export interface ThreadDump {
  * @since 1.0.0
  * @category getters
  */
-export const dump: Effect.Effect<ThreadDump, never, Threading> = dump_.dump
+export const dump: Effect.Effect<ThreadDump, never, Threading> = internal.dump
 
 /**
  * The text of a `ThreadDump`, one block per thread as `jstack` prints them:
