@@ -341,7 +341,7 @@ const withSignals = <A, E, R>(self: Effect.Effect<A, E, R>) =>
 
 const signal = (name: "SIGINT" | "SIGTERM") => Effect.sync(() => void receiveSignal(name))
 
-describe("what the shutdown says when a signal comes (through the app's logger)", () => {
+describe("what the shutdown says, through the app's logger", () => {
   it.effect("1st signal: the waiting line; 2nd: `Stopping N non-daemon threads...` and the dump", () =>
     withSignals(Effect.gen(function*() {
       const logger = makeTestLogger()
@@ -431,6 +431,30 @@ describe("what the shutdown says when a signal comes (through the app's logger)"
         expect.stringMatching(/^Thread dump \(1 thread\):\n"forever" #\d+ age=2s suspended$/)
       ])
     })))
+
+  it.effect("the shutdown's reports use the loggers of the app's layer (main's `layer` option), if it has some", () =>
+    Effect.gen(function*() {
+      const outer = makeTestLogger()
+      const app = makeTestLogger()
+      const { exit } = yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.spawn(Effect.fail("thread error"), { name: "failing" })
+            yield* Thread.spawn(Effect.never, { name: "stuck" })
+            yield* Threading.atExit(Effect.fail("hook failed"))
+          }),
+          { layer: app.layer, shutdownTimeout: "1 second" }
+        ).pipe(outer.withLogger)
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(outer.entries).toEqual([])
+      expect(app.messages()).toEqual([
+        "Exception in thread failing:",
+        "shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: stuck",
+        expect.stringMatching(/^Thread dump \(1 thread\):/),
+        "Exception ignored in atExit hook:"
+      ])
+    }))
 
   it.effect("nothing when a signal comes with no non-daemon thread to wait for", () =>
     withSignals(Effect.gen(function*() {

@@ -130,6 +130,13 @@ export class ThreadingImpl implements Threading.Threading {
   readonly mainThread: ThreadImpl<unknown, unknown>
   /** The instance's metrics and spans (internal/observability.ts), made on first use. */
   telemetry: observability.Telemetry | undefined = undefined
+  /**
+   * The loggers (and minimum log level) the app's layer provides, if it
+   * provides any (`runMain`'s `layer` option, `launch`): the shutdown's
+   * reports use them, so that they follow the app's logger like the rest of
+   * its lines. Empty until the layer is built.
+   */
+  logging: Context.Context<never> = Context.empty()
   constructor(
     readonly options: options_.Resolved,
     readonly registry: Scope.Closeable,
@@ -372,9 +379,28 @@ const threadFields = (self: ThreadingImpl, fibers: ReadonlyArray<Fiber.Fiber<unk
   threadCount: fibers.length
 })
 
+/** The logging services of `services` (loggers, minimum level), those it has. */
+const loggingOf = (services: Context.Context<never>): Context.Context<never> => {
+  let logging = Context.empty()
+  const loggers = Context.getOrUndefined(services, References.CurrentLoggers)
+  if (loggers !== undefined) logging = Context.add(logging, References.CurrentLoggers, loggers)
+  const level = Context.getOrUndefined(services, References.MinimumLogLevel)
+  if (level !== undefined) logging = Context.add(logging, References.MinimumLogLevel, level)
+  return logging
+}
+
+/** A report of the shutdown of `self`, through the app layer's loggers if it has some (`ThreadingImpl.logging`). */
+const shutdownReport = (
+  self: ThreadingImpl,
+  level: "Warn" | "Error",
+  message: string,
+  fields: Readonly<Record<string, unknown>>,
+  cause?: Cause.Cause<unknown>
+): Effect.Effect<void> => Effect.provideContext(report(level, message, fields, cause), self.logging)
+
 /** A warning of the shutdown about `fibers` (see `report`). */
 const warn = (self: ThreadingImpl, message: string, fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>) =>
-  report("Warn", message, threadFields(self, fibers))
+  shutdownReport(self, "Warn", message, threadFields(self, fibers))
 
 /**
  * Logs the thread dump of `self` (`Threading.dump`, as `formatDump` prints
@@ -385,7 +411,10 @@ const warn = (self: ThreadingImpl, message: string, fibers: ReadonlyArray<Fiber.
 export const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const dump = dump_.take(self, fiber)
-    return report("Warn", dump_.format(dump), { thread: self.mainThread.name, threadCount: dump.threads.length })
+    return shutdownReport(self, "Warn", dump_.format(dump), {
+      thread: self.mainThread.name,
+      threadCount: dump.threads.length
+    })
   })
 
 /** What the waiting line asks for: the first signal again (`processState.firstSignal`). */
@@ -719,7 +748,7 @@ const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
   const loop: Effect.Effect<void> = Effect.flatMap(next, (hook) =>
     hook === undefined ? Effect.void : hook.pipe(
       Effect.catchCause((cause) =>
-        report("Error", "Exception ignored in atExit hook:", { thread: self.mainThread.name }, cause)
+        shutdownReport(self, "Error", "Exception ignored in atExit hook:", { thread: self.mainThread.name }, cause)
       ),
       Effect.andThen(loop)
     ))
@@ -801,7 +830,8 @@ const stopMain = (instance: ThreadingImpl, fiber: Fiber.Fiber<unknown, unknown>)
         Effect.andThen(
           observability.cut(instance, "mainGrace", 1, instance.mainThread.name),
           Effect.andThen(
-            report(
+            shutdownReport(
+              instance,
               "Warn",
               `mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`,
               { thread: instance.mainThread.name }
@@ -835,7 +865,10 @@ export const mainWith = <A, E, R, ROut = never, LE = never>(
           const context = Context.add(parent.context, tag, instance)
           const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
             Layer.buildWithScope(appLayer, instance.resources),
-            (services) => Effect.provideContext(program, services)
+            (services) => {
+              instance.logging = loggingOf(services)
+              return Effect.provideContext(program, services)
+            }
           )
           const fiber = forkThread(instance.mainThread, context, body) as Fiber.Fiber<A, E | LE>
           onStart(instance)
