@@ -15,7 +15,7 @@ import {
 } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { processState, receiveSignal } from "../src/internal/threading.js"
-import { adjust, makeEvents, makeTestLogger, runVirtual } from "./utils.js"
+import { adjust, disarmTestClockWarning, makeEvents, makeTestLogger, runVirtual, settle } from "./utils.js"
 
 const sleepThen = <A, E, R>(duration: Duration.Input, effect: Effect.Effect<A, E, R>) =>
   Effect.andThen(Effect.sleep(duration), effect)
@@ -453,6 +453,31 @@ describe("what the shutdown says, through the app's logger", () => {
         "shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: stuck",
         expect.stringMatching(/^Thread dump \(1 thread\):/),
         "Exception ignored in atExit hook:"
+      ])
+    }))
+
+  it.effect("mainGrace elapsing: a warning, then the dump, the main thread (still in its finalizers) in it", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
+      yield* disarmTestClockWarning
+      const program = Effect.never.pipe(Effect.onInterrupt(() => Effect.sleep("1 hour")))
+      const fiber = yield* Effect.forkChild(Threading.main(program, { mainGrace: "1 second" }).pipe(logger.withLogger))
+      yield* adjust("2 seconds")
+      const stopping = yield* Effect.forkChild(Fiber.interrupt(fiber))
+      yield* adjust("1 second")
+      yield* settle()
+      expect(stopping.pollUnsafe()).toBeDefined() // at 3 s, not after the finalizer's hour
+      expect(logger.entries.map(({ annotations, level, message }) => ({ level, message, annotations }))).toEqual([
+        {
+          level: "Warn",
+          message: "mainGrace (1s) elapsed; the main program's finalizers are still running",
+          annotations: { thread: "MainThread" }
+        },
+        {
+          level: "Warn",
+          message: expect.stringMatching(/^Thread dump \(1 thread\):\n"MainThread" #\d+ main age=3s suspended$/),
+          annotations: { thread: "MainThread", threadCount: 1 }
+        }
       ])
     }))
 
