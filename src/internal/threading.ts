@@ -268,10 +268,8 @@ const currentOf = (
  *
  * A logger that throws cannot cut the shutdown short, nor lose the report:
  * the report is then written with `console.error`, with the logger's failure.
- *
- * @internal
  */
-export const report = (
+const report = (
   level: "Warn" | "Error",
   message: string,
   fields: Readonly<Record<string, unknown>>,
@@ -405,10 +403,8 @@ const warn = (self: ThreadingImpl, message: string, fibers: ReadonlyArray<Fiber.
 /**
  * Logs the thread dump of `self` (`Threading.dump`, as `formatDump` prints
  * it) as one warning: what the shutdown is waiting for when it cuts a wait.
- *
- * @internal
  */
-export const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
+const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const dump = dump_.take(self, fiber)
     return shutdownReport(self, "Warn", dump_.format(dump), {
