@@ -82,10 +82,15 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s with three 30 s non-daemon job
     expect(err.match(/^ {2}thread: MainThread$/gm)).toHaveLength(3)
   })
 
-  it("nested: the 2nd signal cuts the wait of a Threading.layer() inside runMain's program too", {
+  it.each(
+    [
+      ["inside runMain's program (Effect.provide)", "nested"],
+      ["a layer of launch's app is built with (Layer.provide)", "launch"]
+    ] as const
+  )("the 2nd signal cuts the wait of a nested Threading.layer() too: %s", {
     timeout: 60_000
-  }, async () => {
-    const p = await startJobs("nested")
+  }, async (_, mode) => {
+    const p = await startJobs(mode)
     p.kill(signal)
     // the inner instance, whose threads the jobs are, says what it waits for
     await stderrMatches(p, pretty(`Waiting for 3 non-daemon threads (job-1, job-2, job-3); ${again[signal]}`))
@@ -134,6 +139,38 @@ describe("Effect's default logger", () => {
     )
     expect(warning).toBeGreaterThanOrEqual(0)
     expect(err.slice(warning)).toMatch(/^\[[\d:.]+\] WARN \(#\d+\): Thread dump \(1 thread\):\n"job-1" #\d+ age=/m)
+  })
+})
+
+describe("an app's own logger", () => {
+  it("Logger.consoleJson in launch's layer: the reports are its JSON lines (stdout), nothing on stderr", {
+    timeout: 60_000
+  }, async () => {
+    const p = await startJobs("json")
+    p.kill("SIGTERM")
+    await p.waitFor(/"message":"Waiting for 3 non-daemon threads/)
+    p.kill("SIGTERM")
+    const ended = await endOf(p)
+    expect(ended.code).toBe(exitCodes.SIGTERM)
+    const entries = p.out().filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+    expect(entries.map(({ annotations, level, message }) => ({ level, message, annotations }))).toEqual([
+      {
+        level: "WARN",
+        message: "Waiting for 3 non-daemon threads (job-1, job-2, job-3); send SIGTERM again to stop them",
+        annotations: { thread: "MainThread", threads: jobs, threadCount: 3 }
+      },
+      {
+        level: "WARN",
+        message: "Stopping 3 non-daemon threads...",
+        annotations: { thread: "MainThread", threads: jobs, threadCount: 3 }
+      },
+      {
+        level: "WARN",
+        message: expect.stringMatching(/^Thread dump \(4 threads\):\n"job-1" #\d+ age=/),
+        annotations: { thread: "MainThread", threadCount: 4 }
+      }
+    ])
+    expect(p.err()).toBe("")
   })
 })
 
