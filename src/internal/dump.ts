@@ -7,13 +7,11 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
-import type * as Threading from "../Threading.js"
-import { currentThread, tag, type ThreadImpl, type ThreadingImpl } from "./threading.js"
+import type { ThreadImpl, ThreadingImpl } from "./threading.js"
 
 /** @internal */
 export interface ThreadInfo {
@@ -72,16 +70,11 @@ export const take = (instance: ThreadingImpl, self: Fiber.Fiber<unknown, unknown
   const main = instance.mainThread
   if (main.fiber !== undefined && main.status === "started") threads.push(info(main, main.fiber, self, now))
   for (const fiber of instance.threadFibers()) {
-    const thread = fiber.getRef(currentThread)
+    const thread = instance.threadOf(fiber)
     if (thread !== undefined) threads.push(info(thread, fiber, self, now))
   }
   return { takenAt: now, threads }
 }
-
-/** @internal */
-export const dump: Effect.Effect<Dump, never, Threading.Threading> = Effect.withFiber((fiber) =>
-  Effect.succeed(take(Context.getUnsafe(fiber.context, tag) as ThreadingImpl, fiber))
-)
 
 const formatValue = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value) ?? "?"
 

@@ -34,14 +34,19 @@ describe("the main program fails", () => {
 })
 
 describe("a thread fails", () => {
-  it("prints `Exception in thread NAME:` and the cause on stderr; main goes on; exit 0", {
+  it("logs `Exception in thread NAME:` and the cause on stderr (runMain's pretty logger); main goes on; exit 0", {
     timeout: 30_000
   }, async () => {
     const p = startTs("test/fixtures/thread-fails.ts")
     const ended = await endOf(p)
     expect(p.out()).toEqual(["main: after Downloader", "main: done"])
-    expect(p.err()).toMatch(/^Exception in thread Downloader:\nDownloadFailed: disk on fire$/m)
-    expect(p.err()).toMatch(/^Exception in thread Sidecar:\nError: sidecar defect$/m)
+    // the entry's line, then (indented by the pretty logger) the cause and the `thread` annotation
+    expect(p.err()).toMatch(
+      /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Downloader:\n {2}DownloadFailed: disk on fire\n.*^ {2}thread: Downloader$/ms
+    )
+    expect(p.err()).toMatch(
+      /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Sidecar:\n {2}Error: sidecar defect\n.*^ {2}thread: Sidecar$/ms
+    )
     expect(ended.code).toBe(0)
   })
 })
