@@ -412,8 +412,8 @@ export interface ThreadDump {
  * spans and log annotations). The shutdown logs it by itself (one entry at
  * level Warn, its `formatDump` text as the message, `threadCount` as a field)
  * when `shutdownTimeout`, `daemonGrace` or `mainGrace` elapses and when a
- * signal cuts the wait for the non-daemon threads; `formatDump` gives its
- * text.
+ * signal cuts the wait for the non-daemon threads — showing the first 100
+ * threads, then `... and N more` — and `formatDump` gives its text.
  *
  * @example
  * ```ts

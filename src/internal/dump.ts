@@ -89,9 +89,10 @@ const formatValue = (value: unknown): string => typeof value === "string" ? valu
  *
  * @internal
  */
-export const format = (dump: Dump): string => {
+export const format = (dump: Dump, maxThreads: number = Infinity): string => {
   const lines = [`Thread dump (${dump.threads.length} ${dump.threads.length === 1 ? "thread" : "threads"}):`]
-  for (const thread of dump.threads) {
+  const shown = dump.threads.length > maxThreads ? dump.threads.slice(0, maxThreads) : dump.threads
+  for (const thread of shown) {
     const ident = thread.ident === undefined ? "" : ` #${thread.ident}`
     const flags = `${thread.main ? " main" : ""}${thread.daemon ? " daemon" : ""}`
     const age = Duration.format(Duration.millis(Math.round(thread.ageMillis)))
@@ -102,5 +103,15 @@ export const format = (dump: Dump): string => {
       lines.push(`    annotations: ${entries.map(([key, value]) => `${key}=${formatValue(value)}`).join(" ")}`)
     }
   }
+  const more = dump.threads.length - shown.length
+  if (more > 0) lines.push(`... and ${more} more (Threading.dump lists them all)`)
   return lines.join("\n")
 }
+
+/**
+ * The most threads the dump the shutdown logs shows, one block each: enough
+ * to see what a program waits for, and a bounded line count with a million.
+ *
+ * @internal
+ */
+export const loggedThreads = 100

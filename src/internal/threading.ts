@@ -402,12 +402,13 @@ const warn = (self: ThreadingImpl, message: string, fibers: ReadonlyArray<Fiber.
 
 /**
  * Logs the thread dump of `self` (`Threading.dump`, as `formatDump` prints
- * it) as one warning: what the shutdown is waiting for when it cuts a wait.
+ * it, its first 100 threads) as one warning: what the shutdown is waiting
+ * for when it cuts a wait.
  */
 const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
     const dump = dump_.take(self, fiber)
-    return shutdownReport(self, "Warn", dump_.format(dump), {
+    return shutdownReport(self, "Warn", dump_.format(dump, dump_.loggedThreads), {
       thread: self.mainThread.name,
       threadCount: dump.threads.length
     })
