@@ -13,6 +13,13 @@
  *   finalizers; from here on, starting a thread fails;
  * - (d) done: `main` returns, `runMain` exits the process.
  *
+ * What the shutdown has to say — a warning when a bound elapses, the waiting
+ * line after a signal, the thread dump, a thread's failure — goes through
+ * Effect's logging (`Effect.logWarning` / `Effect.logError`, with the
+ * `thread` annotation and structured fields), so it follows the app's logger;
+ * Effect's default logger and the pretty one write it to stderr. A program
+ * that ends by itself prints nothing, as in Python.
+ *
  * @since 0.1.0
  * @module
  */
@@ -106,14 +113,17 @@ export interface Options {
   /**
    * The longest wait for the non-daemon threads in step (a). Default: wait
    * forever, as Python does. Non-daemon threads still running after it are
-   * interrupted in step (c) with the daemons, and a warning on stderr names
-   * them.
+   * interrupted in step (c) with the daemons; a warning names them
+   * (`shutdownTimeout (30s) elapsed; interrupting non-daemon threads still
+   * running: NAMES`), followed by the thread dump (`formatDump`), both logged
+   * at level Warn.
    */
   readonly shutdownTimeout?: Duration.Input | undefined
   /**
    * The longest wait for interrupted threads' finalizers in step (c).
-   * Default: 5 seconds. Threads still running after it are named in a
-   * warning on stderr and left behind.
+   * Default: 5 seconds. Threads still running after it are left behind; a
+   * warning names them (`daemonGrace (5s) elapsed; threads still running at
+   * exit: NAMES`), followed by the thread dump, both logged at level Warn.
    */
   readonly daemonGrace?: Duration.Input | undefined
   /**
@@ -122,14 +132,19 @@ export interface Options {
    * provided inside the program closes its server — before the shutdown
    * sequence goes on without them, so that a container's single SIGTERM
    * still runs the `atExit` hooks and the daemons' finalizers before the
-   * orchestrator's SIGKILL. Default: wait for them, as Python does.
+   * orchestrator's SIGKILL. Default: wait for them, as Python does. When it
+   * elapses, a warning and the thread dump (the main thread in it) are
+   * logged.
    */
   readonly mainGrace?: Duration.Input | undefined
   /**
    * Called with a thread that failed or died (not one that was interrupted),
-   * in that thread, before it ends. Default: prints
-   * `Exception in thread NAME:` and the pretty cause to stderr, as Python's
-   * `threading.excepthook` does.
+   * in that thread, before it ends. Default: logs `Exception in thread NAME:`
+   * at level Error with the failure as the entry's cause and the `thread`
+   * annotation — Python's `threading.excepthook` text, through the thread's
+   * loggers (Effect's default and pretty loggers print it on stderr, the
+   * cause `Cause.pretty`-printed after it). A hook that fails is reported
+   * (`Exception in threading.excepthook:`), then the thread's failure.
    */
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
 }
@@ -184,6 +199,12 @@ export interface LaunchOptions extends Options {
    * (`Logger.consolePretty()`), as `runMain` did in the Effect 3 edition
    * (where `NodeRuntime.runMain` installed it). Set it to keep Effect 4's
    * default loggers, or the ones the program installs with `Logger.layer`.
+   *
+   * Either way, the library's reports (warnings, the waiting line, the thread
+   * dump, `Exception in thread NAME:`) go to stderr, the rest of the logs to
+   * stdout: the reports are logged with `References.LogToStderr` set, which
+   * both built-in loggers follow. Loggers given in the app's layer (`layer`
+   * option, `launch`) write the shutdown's reports too, where they write.
    */
   readonly disablePrettyLogger?: boolean | undefined
 }
@@ -228,6 +249,11 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
  * sequence; succeeds or fails with the program's own result, once shutdown
  * has finished. Invalid options make it die with a `ThreadError` at once.
  *
+ * Its reports go to the loggers of the context it runs in: under a plain
+ * `Effect.runPromise`, Effect's default logger, which writes them to stderr
+ * (`[12:00:00.000] WARN (#7): daemonGrace (5s) elapsed; ...`). In a test,
+ * provide a `Logger` to capture them (see docs/shutdown.md).
+ *
  * @example
  * ```ts
  * import { Console, Effect, Schedule } from "effect"
@@ -261,6 +287,14 @@ export const main: <A, E, R, ROut = never, LE = never>(
  * The first signal interrupts the main program and starts the shutdown
  * sequence; a second one — or a first one that arrives while the non-daemon
  * threads are being waited for — skips that wait. A third one exits at once.
+ *
+ * What it says meanwhile, on stderr through the pretty logger: when the first
+ * signal leaves non-daemon threads to wait for, one line,
+ * `Waiting for 3 non-daemon threads (job-1, job-2, job-3); press Ctrl+C again
+ * to stop them` (after SIGTERM: `send SIGTERM again to stop them`); when a
+ * signal skips the wait, `Stopping 3 non-daemon threads...` and the thread
+ * dump. Nothing when there is nothing to wait for, nor while a program that
+ * ended by itself waits for its threads.
  *
  * It needs `@effect/platform-node`, loaded when `runMain` is called: the rest
  * of the library does not.
@@ -375,9 +409,11 @@ export interface ThreadDump {
  * "Why is it still running?": the thread dump of the instance — Java's
  * `jstack`, Go's SIGQUIT — listing each live thread with its name, daemon
  * flag, ident, age, and what it is doing as far as Effect can tell (its
- * spans and log annotations). The shutdown logs it by itself when
- * `shutdownTimeout` or `daemonGrace` elapses and when a second signal cuts
- * the wait; `formatDump` gives its text.
+ * spans and log annotations). The shutdown logs it by itself (one entry at
+ * level Warn, its `formatDump` text as the message, `threadCount` as a field)
+ * when `shutdownTimeout`, `daemonGrace` or `mainGrace` elapses and when a
+ * signal cuts the wait for the non-daemon threads — showing the first 100
+ * threads, then `... and N more` — and `formatDump` gives its text.
  *
  * @example
  * ```ts
@@ -394,7 +430,7 @@ export interface ThreadDump {
  * @since 1.0.0
  * @category getters
  */
-export const dump: Effect.Effect<ThreadDump, never, Threading> = dump_.dump
+export const dump: Effect.Effect<ThreadDump, never, Threading> = internal.dump
 
 /**
  * The text of a `ThreadDump`, one block per thread as `jstack` prints them:
@@ -506,8 +542,9 @@ export const mainThread: Effect.Effect<Thread, never, Threading> = internal.main
 /**
  * Registers a hook that runs at shutdown (Python's `atexit.register`): after
  * the non-daemon threads have finished and before the daemon threads are
- * interrupted, last registered first. A failing hook is reported on stderr
- * and the others still run. The hook keeps the context it was registered in.
+ * interrupted, last registered first. A failing hook is reported (logged at
+ * level Error: `Exception ignored in atExit hook:` and its cause) and the
+ * others still run. The hook keeps the context it was registered in.
  *
  * @example
  * ```ts

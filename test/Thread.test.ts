@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Context, Deferred, Effect, Exit, Fiber, Option } from "effect"
 import { Thread, Threading } from "effect-threading"
-import { adjust, makeEvents, makeTestConsole, runVirtual, withConsole } from "./utils.js"
+import { adjust, makeEvents, makeTestLogger, runVirtual } from "./utils.js"
 
 /** Runs `program` as a main thread on TestClock; returns its exit. */
 const runMain = <A, E>(program: Effect.Effect<A, E, Threading.Threading>, options?: Threading.Options) =>
@@ -198,12 +198,12 @@ describe("Thread.join", () => {
 
   it.effect("succeeds with void for a failed thread, as Python's join does", () =>
     Effect.gen(function*() {
-      const { console } = makeTestConsole()
+      const logger = makeTestLogger() // keeps the excepthook's report out of the test's output
       const exit = yield* runMain(
         Effect.gen(function*() {
           const t = yield* Thread.spawn(Effect.fail("boom"))
           return yield* Thread.join(t)
-        }).pipe(withConsole(console))
+        }).pipe(logger.withLogger)
       )
       expect(exit).toEqual(Exit.void)
     }))
@@ -242,7 +242,7 @@ describe("Thread.join", () => {
 describe("Thread.await", () => {
   it.effect("returns the thread's Exit: success, failure, interruption", () =>
     Effect.gen(function*() {
-      const { console } = makeTestConsole()
+      const logger = makeTestLogger() // keeps the excepthook's report out of the test's output
       const exits = yield* Threading.main(
         Effect.gen(function*() {
           const ok = yield* Thread.spawn(Effect.succeed(1))
@@ -250,7 +250,7 @@ describe("Thread.await", () => {
           const stopped = yield* Thread.spawn(Effect.never)
           yield* Thread.interrupt(stopped)
           return [yield* Thread.await(ok), yield* Thread.await(ko), yield* Thread.await(stopped)] as const
-        }).pipe(withConsole(console))
+        }).pipe(logger.withLogger)
       )
       expect(exits[0]).toEqual(Exit.succeed(1))
       expect(exits[1]).toEqual(Exit.fail("boom"))

@@ -1,7 +1,21 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Result, Schedule } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  Option,
+  Result,
+  Schedule
+} from "effect"
 import { Thread, Threading } from "effect-threading"
-import { adjust, makeEvents, makeTestConsole, runVirtual, withConsole } from "./utils.js"
+import { processState, receiveSignal } from "../src/internal/threading.js"
+import { adjust, disarmTestClockWarning, makeEvents, makeTestLogger, runVirtual, settle } from "./utils.js"
 
 const sleepThen = <A, E, R>(duration: Duration.Input, effect: Effect.Effect<A, E, R>) =>
   Effect.andThen(Effect.sleep(duration), effect)
@@ -157,28 +171,31 @@ describe("the shutdown sequence", () => {
       expect(labels()).toEqual(["started from a hook", "refused: can't create new thread at interpreter shutdown"])
     }))
 
-  it.effect("a failing atExit hook is reported on stderr and the others still run", () =>
+  it.effect("a failing atExit hook is reported through the logger and the others still run", () =>
     Effect.gen(function*() {
       const { record, labels } = makeEvents()
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { exit } = yield* runVirtual(
         Threading.main(Effect.gen(function*() {
           yield* Threading.atExit(record("first registered"))
           yield* Threading.atExit(Effect.fail("hook failed"))
           yield* Threading.atExit(dieMessage("hook died"))
-        })).pipe(withConsole(console))
+        })).pipe(logger.withLogger)
       )
       expect(exit).toEqual(Exit.void)
       expect(labels()).toEqual(["first registered"])
-      expect(err).toHaveLength(2)
-      expect(err[0]).toMatch(/^Exception ignored in atExit hook:\n.*hook died/s)
-      expect(err[1]).toMatch(/^Exception ignored in atExit hook:\n.*hook failed/s)
+      expect(logger.entries.map(({ annotations, level, message }) => ({ level, message, annotations }))).toEqual([
+        { level: "Error", message: "Exception ignored in atExit hook:", annotations: { thread: "MainThread" } },
+        { level: "Error", message: "Exception ignored in atExit hook:", annotations: { thread: "MainThread" } }
+      ])
+      expect(logger.entries[0]!.cause).toMatch(/hook died/)
+      expect(logger.entries[1]!.cause).toMatch(/hook failed/)
     }))
 
   it.effect("shutdownTimeout: non-daemons still running are interrupted with the daemons, and named", () =>
     Effect.gen(function*() {
       const { record, labels, timeOf } = makeEvents()
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { exit, endedAt } = yield* runVirtual(
         Threading.main(
           Effect.gen(function*() {
@@ -188,15 +205,26 @@ describe("the shutdown sequence", () => {
             return "ok"
           }),
           { shutdownTimeout: "10 seconds" }
-        ).pipe(withConsole(console))
+        ).pipe(logger.withLogger)
       )
       expect(exit).toEqual(Exit.succeed("ok"))
       expect(endedAt).toBe(10_000)
       expect(labels()).toEqual(["quick done", "hook", "stuck stopped"])
       expect(timeOf("stuck stopped")).toBe(10_000)
-      expect(err).toEqual([
-        "Warning: shutdownTimeout (10s) elapsed; interrupting non-daemon threads still running: stuck"
+      const [warning, dump, ...rest] = logger.entries
+      expect(warning).toMatchObject({
+        level: "Warn",
+        message: "shutdownTimeout (10s) elapsed; interrupting non-daemon threads still running: stuck",
+        annotations: { thread: "MainThread", threads: ["stuck"], threadCount: 1 },
+        toStderr: true
+      })
+      // then the dump: what is still running (the hook has not run yet)
+      expect(dump).toMatchObject({ level: "Warn", annotations: { thread: "MainThread", threadCount: 1 } })
+      expect(dump!.message.split("\n")).toEqual([
+        "Thread dump (1 thread):",
+        expect.stringMatching(/^"stuck" #\d+ age=10s suspended$/)
       ])
+      expect(rest).toEqual([])
     }))
 
   it.effect("without shutdownTimeout, waits for a long non-daemon as long as it runs", () =>
@@ -207,7 +235,7 @@ describe("the shutdown sequence", () => {
 
   it.effect("daemonGrace bounds the wait for a daemon that will not stop, and names it", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { record, timeOf } = makeEvents()
       const { exit, endedAt } = yield* runVirtual(
         Threading.main(
@@ -224,27 +252,46 @@ describe("the shutdown sequence", () => {
             yield* Effect.sleep("1 second")
           }),
           { daemonGrace: "3 seconds" }
-        ).pipe(withConsole(console)),
+        ).pipe(logger.withLogger),
         "10 seconds"
       )
       expect(exit).toEqual(Exit.void)
       expect(endedAt).toBe(4000)
       expect(timeOf("slow finalizer done")).toBe(2000)
-      expect(err).toEqual([
-        "Warning: daemonGrace (3s) elapsed; threads still running at exit: hanging-finalizer, uninterruptible"
+      expect(logger.entries).toHaveLength(2)
+      expect(logger.entries[0]).toMatchObject({
+        level: "Warn",
+        message: "daemonGrace (3s) elapsed; threads still running at exit: hanging-finalizer, uninterruptible",
+        annotations: { thread: "MainThread", threads: ["hanging-finalizer", "uninterruptible"], threadCount: 2 }
+      })
+      expect(logger.entries[1]).toMatchObject({ level: "Warn", annotations: { thread: "MainThread", threadCount: 2 } })
+      expect(logger.entries[1]!.message.split("\n")).toEqual([
+        "Thread dump (2 threads):",
+        expect.stringMatching(/^"hanging-finalizer" #\d+ daemon age=4s suspended$/),
+        expect.stringMatching(/^"uninterruptible" #\d+ daemon age=4s suspended$/)
       ])
     }))
 
   it.effect("warns about nothing when no thread is left to stop, even with a zero daemonGrace", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { exit } = yield* runVirtual(
         Threading.main(Effect.flatMap(Thread.spawn(Effect.void), (t) => Thread.join(t)), { daemonGrace: 0 }).pipe(
-          withConsole(console)
+          logger.withLogger
         )
       )
       expect(exit).toEqual(Exit.void)
-      expect(err).toEqual([])
+      expect(logger.entries).toEqual([])
+    }))
+
+  it.effect("says nothing while it waits for non-daemon threads when no signal started the shutdown", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const { endedAt } = yield* runVirtual(
+        Threading.main(Thread.spawn(Effect.sleep("1 minute"), { name: "job" })).pipe(logger.withLogger)
+      )
+      expect(endedAt).toBe(60_000)
+      expect(logger.entries).toEqual([])
     }))
 
   it.effect("enumerate lists daemons still running their finalizers during step (c), and none after", () =>
@@ -270,21 +317,187 @@ describe("the shutdown sequence", () => {
   it.effect("the default daemonGrace is 5 seconds", () =>
     Effect.gen(function*() {
       expect(Duration.toMillis(Threading.defaultDaemonGrace)).toBe(5000)
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { endedAt } = yield* runVirtual(
-        Threading.main(Thread.spawn(Thread.critical(Effect.never), { daemon: true })).pipe(
-          withConsole(console)
-        )
+        Threading.main(Thread.spawn(Thread.critical(Effect.never), { daemon: true })).pipe(logger.withLogger)
       )
       expect(endedAt).toBe(5000)
-      expect(err[0]).toMatch(/daemonGrace \(5s\) elapsed; threads still running at exit: Thread-1/)
+      expect(logger.messages()[0]).toBe("daemonGrace (5s) elapsed; threads still running at exit: Thread-1")
     }))
 })
 
-describe("excepthook", () => {
-  it.effect("by default prints `Exception in thread NAME:` and the cause on stderr; the others go on", () =>
+/**
+ * A signal as `runMain` receives it (the count and the first signal are the
+ * process's: `processState`), and the process's state restored afterwards.
+ * `runMain`'s own part — interrupting the main program — is the program's
+ * here: it ends after the first signal.
+ */
+const withSignals = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => ({ signals: processState.signals, firstSignal: processState.firstSignal })),
+    () => self,
+    (saved) => Effect.sync(() => Object.assign(processState, saved))
+  )
+
+const signal = (name: "SIGINT" | "SIGTERM") => Effect.sync(() => void receiveSignal(name))
+
+describe("what the shutdown says, through the app's logger", () => {
+  it.effect("1st signal: the waiting line; 2nd: `Stopping N non-daemon threads...` and the dump", () =>
+    withSignals(Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const { record, labels } = makeEvents()
+      const program = Effect.gen(function*() {
+        for (const name of ["job-1", "job-2", "job-3"]) {
+          yield* Thread.spawn(
+            Effect.sleep("30 seconds").pipe(
+              Effect.annotateLogs("job", name),
+              Effect.onInterrupt(() => record(`${name} stopped`))
+            ),
+            { name }
+          )
+        }
+        yield* Thread.spawn(Effect.never, { name: "metrics", daemon: true })
+        yield* Effect.sleep("1 second")
+        yield* signal("SIGINT") // runMain would interrupt the main program: it ends here
+      })
+      const fiber = yield* Effect.forkChild(runVirtual(Threading.main(program).pipe(logger.withLogger), "2 seconds"))
+      yield* adjust("3 seconds")
+      // The main program ended at 1 s: step (a) waits for the jobs, and says so, once.
+      expect(logger.entries.map(({ annotations, level, message }) => ({ level, message, annotations }))).toEqual([{
+        level: "Warn",
+        message: "Waiting for 3 non-daemon threads (job-1, job-2, job-3); press Ctrl+C again to stop them",
+        annotations: { thread: "MainThread", threads: ["job-1", "job-2", "job-3"], threadCount: 3 }
+      }])
+      expect(logger.entries[0]!.toStderr).toBe(true)
+      yield* signal("SIGINT")
+      yield* Fiber.join(fiber)
+      expect(labels()).toEqual(["job-1 stopped", "job-2 stopped", "job-3 stopped"])
+      const [, stopping, dump, ...rest] = logger.entries
+      expect(stopping).toMatchObject({
+        level: "Warn",
+        message: "Stopping 3 non-daemon threads...",
+        annotations: { thread: "MainThread", threads: ["job-1", "job-2", "job-3"], threadCount: 3 }
+      })
+      expect(dump).toMatchObject({ level: "Warn", annotations: { thread: "MainThread", threadCount: 4 } })
+      // taken before they are interrupted: every job, the daemon, with their annotations
+      expect(dump!.message.split("\n")).toEqual([
+        "Thread dump (4 threads):",
+        expect.stringMatching(/^"job-1" #\d+ age=3s suspended$/),
+        "    annotations: job=job-1",
+        expect.stringMatching(/^"job-2" #\d+ age=3s suspended$/),
+        "    annotations: job=job-2",
+        expect.stringMatching(/^"job-3" #\d+ age=3s suspended$/),
+        "    annotations: job=job-3",
+        expect.stringMatching(/^"metrics" #\d+ daemon age=3s suspended$/)
+      ])
+      expect(rest).toEqual([])
+    })))
+
+  it.effect("after SIGTERM the waiting line asks for SIGTERM; at most 20 names, then the count", () =>
+    withSignals(Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const program = Effect.gen(function*() {
+        for (let i = 1; i <= 25; i++) yield* Thread.spawn(Effect.sleep("10 seconds"), { name: `job-${i}` })
+        yield* signal("SIGTERM")
+      })
+      const { endedAt } = yield* runVirtual(Threading.main(program).pipe(logger.withLogger))
+      // one signal: the jobs are waited for, to their end
+      expect(endedAt).toBe(10_000)
+      const first20 = Array.from({ length: 20 }, (_, i) => `job-${i + 1}`)
+      expect(logger.entries).toHaveLength(1)
+      expect(logger.entries[0]).toMatchObject({
+        level: "Warn",
+        message: `Waiting for 25 non-daemon threads (${
+          first20.join(", ")
+        } and 5 more); send SIGTERM again to stop them`,
+        annotations: { thread: "MainThread", threads: first20, threadCount: 25 }
+      })
+    })))
+
+  it.effect("a first signal while the wait is already on (the program ended by itself): Stopping... at once", () =>
+    withSignals(Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const fiber = yield* Effect.forkChild(runVirtual(
+        Threading.main(Thread.spawn(Effect.never, { name: "forever" })).pipe(logger.withLogger),
+        "1 second"
+      ))
+      yield* adjust("2 seconds")
+      expect(logger.entries).toEqual([]) // a quiet wait, as in Python
+      yield* signal("SIGTERM")
+      const { endedAt } = yield* Fiber.join(fiber)
+      expect(endedAt).toBe(2000)
+      expect(logger.messages()).toEqual([
+        "Stopping 1 non-daemon thread...",
+        expect.stringMatching(/^Thread dump \(1 thread\):\n"forever" #\d+ age=2s suspended$/)
+      ])
+    })))
+
+  it.effect("the shutdown's reports use the loggers of the app's layer (main's `layer` option), if it has some", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const outer = makeTestLogger()
+      const app = makeTestLogger()
+      const { exit } = yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.spawn(Effect.fail("thread error"), { name: "failing" })
+            yield* Thread.spawn(Effect.never, { name: "stuck" })
+            yield* Threading.atExit(Effect.fail("hook failed"))
+          }),
+          { layer: app.layer, shutdownTimeout: "1 second" }
+        ).pipe(outer.withLogger)
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(outer.entries).toEqual([])
+      expect(app.messages()).toEqual([
+        "Exception in thread failing:",
+        "shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: stuck",
+        expect.stringMatching(/^Thread dump \(1 thread\):/),
+        "Exception ignored in atExit hook:"
+      ])
+    }))
+
+  it.effect("mainGrace elapsing: a warning, then the dump, the main thread (still in its finalizers) in it", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
+      yield* disarmTestClockWarning
+      const program = Effect.never.pipe(Effect.onInterrupt(() => Effect.sleep("1 hour")))
+      const fiber = yield* Effect.forkChild(Threading.main(program, { mainGrace: "1 second" }).pipe(logger.withLogger))
+      yield* adjust("2 seconds")
+      const stopping = yield* Effect.forkChild(Fiber.interrupt(fiber))
+      yield* adjust("1 second")
+      yield* settle()
+      expect(stopping.pollUnsafe()).toBeDefined() // at 3 s, not after the finalizer's hour
+      expect(logger.entries.map(({ annotations, level, message }) => ({ level, message, annotations }))).toEqual([
+        {
+          level: "Warn",
+          message: "mainGrace (1s) elapsed; the main program's finalizers are still running",
+          annotations: { thread: "MainThread" }
+        },
+        {
+          level: "Warn",
+          message: expect.stringMatching(/^Thread dump \(1 thread\):\n"MainThread" #\d+ main age=3s suspended$/),
+          annotations: { thread: "MainThread", threadCount: 1 }
+        }
+      ])
+    }))
+
+  it.effect("nothing when a signal comes with no non-daemon thread to wait for", () =>
+    withSignals(Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const program = Effect.gen(function*() {
+        yield* Thread.spawn(Effect.never, { name: "metrics", daemon: true })
+        yield* signal("SIGINT")
+      })
+      const { exit } = yield* runVirtual(Threading.main(program).pipe(logger.withLogger))
+      expect(exit).toEqual(Exit.void)
+      expect(logger.entries).toEqual([])
+    })))
+})
+
+describe("excepthook", () => {
+  it.effect("by default logs `Exception in thread NAME:` and the cause at level Error; the others go on", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
       const { record, labels } = makeEvents()
       const { exit } = yield* runVirtual(
         Threading.main(Effect.gen(function*() {
@@ -293,12 +506,18 @@ describe("excepthook", () => {
           yield* Effect.sleep("2 seconds")
           yield* record("main done")
           return "main result"
-        })).pipe(withConsole(console))
+        })).pipe(logger.withLogger)
       )
       expect(exit).toEqual(Exit.succeed("main result"))
       expect(labels()).toEqual(["other thread done", "main done"])
-      expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(/^Exception in thread writer:\nError: disk full/)
+      expect(logger.entries).toHaveLength(1)
+      expect(logger.entries[0]).toMatchObject({
+        level: "Error",
+        message: "Exception in thread writer:",
+        annotations: { thread: "writer" },
+        toStderr: true
+      })
+      expect(logger.entries[0]!.cause).toMatch(/^Error: disk full/)
     }))
 
   it.effect("a custom hook sees failing and dying threads, not interrupted ones", () =>
@@ -330,18 +549,51 @@ describe("excepthook", () => {
 
   it.effect("a failing excepthook is itself reported, never lost", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { exit } = yield* runVirtual(
         Threading.main(
           Effect.flatMap(Thread.spawn(Effect.fail("thread error")), (t) => Thread.join(t)),
           { excepthook: () => dieMessage("hook is broken") }
-        ).pipe(withConsole(console))
+        ).pipe(logger.withLogger)
       )
       expect(exit).toEqual(Exit.void)
-      expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(
-        /^Exception in threading.excepthook:\n.*hook is broken.*Exception in thread Thread-1:\n.*thread error/s
-      )
+      expect(logger.entries.map(({ cause, level, message }) => [level, message, cause])).toEqual([
+        ["Error", "Exception in threading.excepthook:", expect.stringMatching(/hook is broken/)],
+        ["Error", "Exception in thread Thread-1:", expect.stringMatching(/thread error/)]
+      ])
+      expect(logger.entries.map((entry) => entry.annotations.thread)).toEqual(["Thread-1", "Thread-1"])
+    }))
+
+  it.effect("a logger that throws neither loses a report nor cuts the shutdown short", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const written: Array<string> = []
+      const broken = Logger.make(() => {
+        throw new Error("logger is broken")
+      })
+      const original = globalThis.console.error
+      globalThis.console.error = (...args: ReadonlyArray<unknown>) => void written.push(args.map(String).join(" "))
+      const { exit } = yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.spawn(Effect.fail("thread error"), { name: "failing" })
+            yield* Thread.spawn(Effect.never, { name: "stuck" })
+            yield* Thread.spawn(Effect.never.pipe(Effect.onInterrupt(() => record("daemon stopped"))), {
+              daemon: true
+            })
+            yield* Threading.atExit(record("hook ran"))
+          }),
+          { shutdownTimeout: "1 second" }
+        ).pipe(Effect.provide(Logger.layer([broken]))),
+        "1 minute"
+      ).pipe(Effect.ensuring(Effect.sync(() => void (globalThis.console.error = original))))
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["hook ran", "daemon stopped"])
+      expect(written).toEqual([
+        expect.stringMatching(/^Exception in thread failing:\n.*thread error.*logger is broken/s),
+        expect.stringMatching(/^shutdownTimeout \(1s\) elapsed.*: stuck\n\(a logger failed.*logger is broken/s),
+        expect.stringMatching(/^Thread dump \(2 threads\):.*logger is broken/s)
+      ])
     }))
 })
 

@@ -10,7 +10,7 @@ import { Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { nameList } from "../src/internal/threading.js"
 import { runRecorded } from "./toolkit/helpers.js"
-import { makeEvents, makeTestConsole, runVirtual, withConsole } from "./utils.js"
+import { makeEvents, makeTestLogger, runVirtual } from "./utils.js"
 
 /** An options object whose property `key` throws when read. */
 const throwingOption = (key: string): any =>
@@ -155,9 +155,9 @@ describe("atExit once the hooks have begun", () => {
 })
 
 describe("user callbacks that throw are reported like failing effects", () => {
-  it.effect("an excepthook that throws: both printed, and await gives the thread's own exit", () =>
+  it.effect("an excepthook that throws: both logged, and await gives the thread's own exit", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const { exit } = yield* runVirtual(
         Threading.main(
           Effect.flatMap(Thread.spawn(Effect.fail("thread error"), { name: "worker" }), (t) => Thread.await(t)),
@@ -166,31 +166,34 @@ describe("user callbacks that throw are reported like failing effects", () => {
               throw new Error("hook bug")
             }
           }
-        ).pipe(withConsole(console))
+        ).pipe(logger.withLogger)
       )
       expect(exit).toEqual(Exit.succeed(Exit.fail("thread error")))
-      expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(
-        /^Exception in threading.excepthook:\nError: hook bug.*\nException in thread worker:\n.*thread error/s
-      )
+      expect(logger.entries.map(({ cause, level, message }) => [level, message, cause])).toEqual([
+        ["Error", "Exception in threading.excepthook:", expect.stringMatching(/^Error: hook bug/)],
+        ["Error", "Exception in thread worker:", expect.stringMatching(/thread error/)]
+      ])
+      expect(logger.entries.map((entry) => entry.annotations.thread)).toEqual(["worker", "worker"])
     }))
 
   it.effect("an excepthook that returns no Effect is reported the same way", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       yield* runVirtual(
         Threading.main(
           Effect.flatMap(Thread.spawn(Effect.fail("thread error"), { name: "worker" }), (t) => Thread.join(t)),
           { excepthook: (() => undefined) as any }
-        ).pipe(withConsole(console))
+        ).pipe(logger.withLogger)
       )
-      expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(/^Exception in threading.excepthook:\n.*not an Effect.*Exception in thread worker:\n/s)
+      expect(logger.entries.map(({ cause, message }) => [message, cause])).toEqual([
+        ["Exception in threading.excepthook:", expect.stringMatching(/not an Effect/)],
+        ["Exception in thread worker:", expect.stringMatching(/thread error/)]
+      ])
     }))
 
   it.effect("Thread.periodic goes on after a failing run whose excepthook throws", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       let run = 0
       const job = Effect.suspend(() => ++run === 1 ? Effect.fail("first run failed") : Effect.void)
       yield* runVirtual(
@@ -204,11 +207,13 @@ describe("user callbacks that throw are reported like failing effects", () => {
               throw new Error("hook bug")
             }
           }
-        ).pipe(withConsole(console))
+        ).pipe(logger.withLogger)
       )
       expect(run).toBe(3)
-      expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(/hook bug.*Exception in thread janitor:\n.*first run failed/s)
+      expect(logger.entries.map(({ cause, message }) => [message, cause])).toEqual([
+        ["Exception in threading.excepthook:", expect.stringMatching(/hook bug/)],
+        ["Exception in thread janitor:", expect.stringMatching(/first run failed/)]
+      ])
     }))
 
   it.effect("options whose getters throw: a ThreadError naming the option", () =>
@@ -310,9 +315,9 @@ describe("warnings name at most 20 threads", () => {
     expect(nameList(names(1_000_000))).toBe(`${names(20).join(", ")} and 999,980 more`)
   })
 
-  it.effect("in the shutdownTimeout and daemonGrace warnings", () =>
+  it.effect("in the shutdownTimeout and daemonGrace warnings, with every thread counted", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       const first20 = (prefix: string) => Array.from({ length: 20 }, (_, i) => `${prefix}${i + 1}`).join(", ")
       yield* runVirtual(
         Threading.main(
@@ -323,14 +328,38 @@ describe("warnings name at most 20 threads", () => {
             }
           }),
           { shutdownTimeout: "1 second", daemonGrace: "1 second" }
-        ).pipe(withConsole(console)),
+        ).pipe(logger.withLogger),
         "1 minute"
       )
-      expect(err).toEqual([
-        `Warning: shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: ${
-          first20("n")
-        } and 5 more`,
-        `Warning: daemonGrace (1s) elapsed; threads still running at exit: ${first20("d")} and 5 more`
+      const warnings = logger.entries.filter((entry) => !entry.message.startsWith("Thread dump"))
+      expect(warnings.map((entry) => [entry.level, entry.message, entry.annotations.threadCount])).toEqual([
+        [
+          "Warn",
+          `shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: ${first20("n")} and 5 more`,
+          25
+        ],
+        ["Warn", `daemonGrace (1s) elapsed; threads still running at exit: ${first20("d")} and 5 more`, 25]
       ])
+    }))
+
+  it.effect("the dump the shutdown logs shows the first 100 threads, then `and N more`", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
+      yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            for (let i = 1; i <= 150; i++) yield* Thread.nonDaemon(Effect.never, { name: `n${i}` })
+          }),
+          { shutdownTimeout: "1 second" }
+        ).pipe(logger.withLogger),
+        "1 minute"
+      )
+      const dump = logger.entries.find((entry) => entry.message.startsWith("Thread dump"))?.message ?? ""
+      const lines = dump.split("\n")
+      expect(lines[0]).toBe("Thread dump (150 threads):")
+      expect(lines.slice(1, -1).map((line) => line.split(" ")[0])).toEqual(
+        Array.from({ length: 100 }, (_, i) => `"n${i + 1}"`)
+      )
+      expect(lines.at(-1)).toBe("... and 50 more (Threading.dump lists them all)")
     }))
 })

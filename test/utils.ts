@@ -1,9 +1,10 @@
 /**
- * Test helpers: a console that records lines, an event log stamped with the
- * Effect clock, and a runner that drives a program to its end on TestClock.
+ * Test helpers: a console that records lines, a logger that records the
+ * library's reports, an event log stamped with the Effect clock, and a runner
+ * that drives a program to its end on TestClock.
  */
-import { Clock, Console, Effect, Exit, Fiber } from "effect"
-import type { Duration } from "effect"
+import { Cause, Clock, Console, Effect, Exit, Fiber, Logger, References } from "effect"
+import type { Duration, LogLevel } from "effect"
 import { TestClock } from "effect/testing"
 
 /** A `Console` that records `log` (stdout) and `error` (stderr) lines. */
@@ -44,6 +45,47 @@ export const makeTestConsole = () => {
  */
 export const withConsole = (console: Console.Console) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.provideService(self, Console.Console, console)
+
+/** One entry a `makeTestLogger` logger received. */
+export interface LogEntry {
+  readonly level: LogLevel.LogLevel
+  /** The message's parts, joined by a space. */
+  readonly message: string
+  /** The entry's log annotations (`thread` and the report's structured fields). */
+  readonly annotations: Readonly<Record<string, unknown>>
+  /** The entry's cause, `Cause.pretty`-printed (`""` when it has none). */
+  readonly cause: string
+  /** Whether the built-in console loggers would have written it to stderr (`References.LogToStderr`). */
+  readonly toStderr: boolean
+}
+
+/**
+ * A `Logger` that records every entry (in place of the default loggers), and
+ * the layer that installs it: how a test sees the library's reports — the
+ * warnings, the thread dump, the excepthook's `Exception in thread NAME:`.
+ */
+export const makeTestLogger = () => {
+  const entries: Array<LogEntry> = []
+  const logger = Logger.make<unknown, void>((options) => {
+    const parts = Array.isArray(options.message) ? options.message : [options.message]
+    entries.push({
+      level: options.logLevel,
+      message: parts.map(String).join(" "),
+      annotations: options.fiber.getRef(References.CurrentLogAnnotations),
+      cause: options.cause.reasons.length === 0 ? "" : Cause.pretty(options.cause),
+      toStderr: options.fiber.getRef(References.LogToStderr)
+    })
+  })
+  const layer = Logger.layer([logger])
+  return {
+    entries,
+    layer,
+    /** The messages received, in order. */
+    messages: () => entries.map((entry) => entry.message),
+    /** Runs `self` with this logger as the only one. Threads started inside log through it too. */
+    withLogger: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.provide(self, layer)
+  }
+}
 
 /** An append-only log of `[virtual millis, label]` events. */
 export const makeEvents = () => {

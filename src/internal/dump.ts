@@ -7,13 +7,11 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
-import type * as Threading from "../Threading.js"
-import { currentThread, tag, type ThreadImpl, type ThreadingImpl } from "./threading.js"
+import type { ThreadImpl, ThreadingImpl } from "./threading.js"
 
 /** @internal */
 export interface ThreadInfo {
@@ -72,16 +70,11 @@ export const take = (instance: ThreadingImpl, self: Fiber.Fiber<unknown, unknown
   const main = instance.mainThread
   if (main.fiber !== undefined && main.status === "started") threads.push(info(main, main.fiber, self, now))
   for (const fiber of instance.threadFibers()) {
-    const thread = fiber.getRef(currentThread)
+    const thread = instance.threadOf(fiber)
     if (thread !== undefined) threads.push(info(thread, fiber, self, now))
   }
   return { takenAt: now, threads }
 }
-
-/** @internal */
-export const dump: Effect.Effect<Dump, never, Threading.Threading> = Effect.withFiber((fiber) =>
-  Effect.succeed(take(Context.getUnsafe(fiber.context, tag) as ThreadingImpl, fiber))
-)
 
 const formatValue = (value: unknown): string => typeof value === "string" ? value : JSON.stringify(value) ?? "?"
 
@@ -96,9 +89,10 @@ const formatValue = (value: unknown): string => typeof value === "string" ? valu
  *
  * @internal
  */
-export const format = (dump: Dump): string => {
+export const format = (dump: Dump, maxThreads: number = Infinity): string => {
   const lines = [`Thread dump (${dump.threads.length} ${dump.threads.length === 1 ? "thread" : "threads"}):`]
-  for (const thread of dump.threads) {
+  const shown = dump.threads.length > maxThreads ? dump.threads.slice(0, maxThreads) : dump.threads
+  for (const thread of shown) {
     const ident = thread.ident === undefined ? "" : ` #${thread.ident}`
     const flags = `${thread.main ? " main" : ""}${thread.daemon ? " daemon" : ""}`
     const age = Duration.format(Duration.millis(Math.round(thread.ageMillis)))
@@ -109,5 +103,15 @@ export const format = (dump: Dump): string => {
       lines.push(`    annotations: ${entries.map(([key, value]) => `${key}=${formatValue(value)}`).join(" ")}`)
     }
   }
+  const more = dump.threads.length - shown.length
+  if (more > 0) lines.push(`... and ${more} more (Threading.dump lists them all)`)
   return lines.join("\n")
 }
+
+/**
+ * The most threads the dump the shutdown logs shows, one block each: enough
+ * to see what a program waits for, and a bounded line count with a million.
+ *
+ * @internal
+ */
+export const loggedThreads = 100

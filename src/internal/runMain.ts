@@ -47,7 +47,7 @@ const onSignal = (state: EntryState, signal: Signal): EntryState => {
     // Nothing has started yet: there is nothing to shut down.
     process.exit(code)
   }
-  const signals = internal.receiveSignal()
+  const signals = internal.receiveSignal(signal)
   if (signals >= 3) {
     process.exit(code)
   }

@@ -1,6 +1,5 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -18,6 +17,7 @@ import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
+import * as dump_ from "./dump.js"
 import * as errors from "./errors.js"
 import * as observability from "./observability.js"
 import * as options_ from "./options.js"
@@ -130,6 +130,13 @@ export class ThreadingImpl implements Threading.Threading {
   readonly mainThread: ThreadImpl<unknown, unknown>
   /** The instance's metrics and spans (internal/observability.ts), made on first use. */
   telemetry: observability.Telemetry | undefined = undefined
+  /**
+   * The loggers (and minimum log level) the app's layer provides, if it
+   * provides any (`runMain`'s `layer` option, `launch`): the shutdown's
+   * reports use them, so that they follow the app's logger like the rest of
+   * its lines. Empty until the layer is built.
+   */
+  logging: Context.Context<never> = Context.empty()
   constructor(
     readonly options: options_.Resolved,
     readonly registry: Scope.Closeable,
@@ -152,6 +159,11 @@ export class ThreadingImpl implements Threading.Threading {
   /** The main thread counts for the instance's whole life, as in CPython (`enumerate()` lists it at exit). */
   activeCount(): number {
     return 1 + this.threadFibers().length
+  }
+  /** The thread whose fiber (or one of its forks) `fiber` is, if it is one of this instance's. */
+  threadOf(fiber: Fiber.Fiber<unknown, unknown>): ThreadImpl<unknown, unknown> | undefined {
+    const thread = fiber.getRef(currentThread)
+    return thread !== undefined && thread.instance === this ? thread : undefined
   }
   /** The fibers of the threads alive now (the main thread aside). */
   threadFibers(): ReadonlyArray<Fiber.Fiber<unknown, unknown>> {
@@ -197,20 +209,24 @@ const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> 
 
 /**
  * What every instance in the process shares, whichever copy of the library
- * made it: the instances alive, and how many signals an entry point
- * (`runMain`, `launch`) has received.
+ * made it: the instances alive, how many signals an entry point (`runMain`,
+ * `launch`) has received, and the first of them (`SIGINT`, `SIGTERM`), which
+ * the waiting line names. (`firstSignal` may be missing from a state an
+ * older copy of the library made.)
  *
  * @internal
  */
 export interface ProcessState {
   readonly instances: Set<ThreadingImpl>
   signals: number
+  firstSignal?: string | undefined
 }
 
 /** @internal */
 export const processState: ProcessState = ((globalThis as any)[Symbol.for("effect-threading/process")] ??= {
   instances: new Set(),
-  signals: 0
+  signals: 0,
+  firstSignal: undefined
 })
 
 /**
@@ -220,8 +236,9 @@ export const processState: ProcessState = ((globalThis as any)[Symbol.for("effec
  *
  * @internal
  */
-export const receiveSignal = (): number => {
+export const receiveSignal = (signal: string): number => {
   const signals = ++processState.signals
+  processState.firstSignal ??= signal
   for (const instance of processState.instances) {
     if (signals >= 2 || instance.state._tag !== "Running") {
       Deferred.doneUnsafe(instance.skipJoin, Exit.void)
@@ -240,9 +257,45 @@ const currentOf = (
 // Reporting
 // -----------------------------------------------------------------------------
 
-/** @internal */
+/**
+ * Logs a report of the library — a warning, the thread dump, a failure no one
+ * else handles — through the app's loggers (`Effect.logWarning` /
+ * `Effect.logError`), with `fields` as log annotations (`thread` among them)
+ * and `cause` as the entry's cause. The built-in console loggers (Effect's
+ * default one, `Logger.consolePretty`) write it to stderr
+ * (`References.LogToStderr`), where Python prints its warnings and
+ * tracebacks; a logger the app installs writes it where it writes the rest.
+ *
+ * A logger that throws cannot cut the shutdown short, nor lose the report:
+ * the report is then written with `console.error`, with the logger's failure.
+ */
+const report = (
+  level: "Warn" | "Error",
+  message: string,
+  fields: Readonly<Record<string, unknown>>,
+  cause?: Cause.Cause<unknown>
+): Effect.Effect<void> => {
+  const log = level === "Warn" ? Effect.logWarning : Effect.logError
+  return (cause === undefined ? log(message) : log(message, cause)).pipe(
+    Effect.annotateLogs(fields),
+    Effect.provideService(References.LogToStderr, true),
+    Effect.catchCause((loggerCause) =>
+      Effect.sync(() => {
+        const text = cause === undefined ? message : `${message}\n${Cause.pretty(cause)}`
+        globalThis.console.error(`${text}\n(a logger failed while reporting it: ${Cause.pretty(loggerCause)})`)
+      })
+    )
+  )
+}
+
+/**
+ * Python's `threading.excepthook`: `Exception in thread NAME:` and the
+ * cause, logged at level Error (see `report`).
+ *
+ * @internal
+ */
 export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
-  Console.error(`Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`)
+  report("Error", `Exception in thread ${thread.name}:`, { thread: thread.name }, cause)
 
 /**
  * Calls a user's excepthook: a hook that throws, or returns something that is
@@ -276,15 +329,13 @@ export const reportThreadFailure = (
     observability.threadFailed(thread), // observability: threading.thread.failed
     callExcepthook(thread.instance.options.excepthook ?? defaultExcepthook, thread, cause).pipe(
       Effect.catchCause((hookCause) =>
-        Console.error(
-          `Exception in threading.excepthook:\n${Cause.pretty(hookCause)}\n` +
-            `Exception in thread ${thread.name}:\n${Cause.pretty(cause)}`
+        Effect.andThen(
+          report("Error", "Exception in threading.excepthook:", { thread: thread.name }, hookCause),
+          defaultExcepthook(thread, cause)
         )
       )
     )
   )
-
-const warn = (message: string) => Console.error(`Warning: ${message}`)
 
 /** The most names a warning lists. */
 const maxNames = 20
@@ -304,12 +355,68 @@ export const nameList = (names: ReadonlyArray<string>, total: number = names.len
   return more > 0 ? `${shown.join(", ")} and ${withThousands(more)} more` : shown.join(", ")
 }
 
+/** The names of the first 20 threads of `fibers`. */
+const firstNames = (fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>): Array<string> =>
+  fibers.slice(0, maxNames).map((fiber) => fiber.getRef(currentThread)?.name ?? `fiber #${fiber.id}`)
+
 /** The threads of `fibers`, for a warning (only the first 20 are looked at). */
 const names = (fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>): string =>
-  nameList(
-    fibers.slice(0, maxNames).map((fiber) => fiber.getRef(currentThread)?.name ?? `fiber #${fiber.id}`),
-    fibers.length
-  )
+  nameList(firstNames(fibers), fibers.length)
+
+/** `1 non-daemon thread`, `1,000 non-daemon threads`. */
+const nonDaemonCount = (n: number): string => `${withThousands(n)} non-daemon thread${n === 1 ? "" : "s"}`
+
+/**
+ * The structured fields of a report about `fibers`: the names of the first 20
+ * (`threads`) and how many there are (`threadCount`), with the `thread` that
+ * reports (the main thread, which runs the shutdown).
+ */
+const threadFields = (self: ThreadingImpl, fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>) => ({
+  thread: self.mainThread.name,
+  threads: firstNames(fibers),
+  threadCount: fibers.length
+})
+
+/** The logging services of `services` (loggers, minimum level), those it has. */
+const loggingOf = (services: Context.Context<never>): Context.Context<never> => {
+  let logging = Context.empty()
+  const loggers = Context.getOrUndefined(services, References.CurrentLoggers)
+  if (loggers !== undefined) logging = Context.add(logging, References.CurrentLoggers, loggers)
+  const level = Context.getOrUndefined(services, References.MinimumLogLevel)
+  if (level !== undefined) logging = Context.add(logging, References.MinimumLogLevel, level)
+  return logging
+}
+
+/** A report of the shutdown of `self`, through the app layer's loggers if it has some (`ThreadingImpl.logging`). */
+const shutdownReport = (
+  self: ThreadingImpl,
+  level: "Warn" | "Error",
+  message: string,
+  fields: Readonly<Record<string, unknown>>,
+  cause?: Cause.Cause<unknown>
+): Effect.Effect<void> => Effect.provideContext(report(level, message, fields, cause), self.logging)
+
+/** A warning of the shutdown about `fibers` (see `report`). */
+const warn = (self: ThreadingImpl, message: string, fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>) =>
+  shutdownReport(self, "Warn", message, threadFields(self, fibers))
+
+/**
+ * Logs the thread dump of `self` (`Threading.dump`, as `formatDump` prints
+ * it, its first 100 threads) as one warning: what the shutdown is waiting
+ * for when it cuts a wait.
+ */
+const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const dump = dump_.take(self, fiber)
+    return shutdownReport(self, "Warn", dump_.format(dump, dump_.loggedThreads), {
+      thread: self.mainThread.name,
+      threadCount: dump.threads.length
+    })
+  })
+
+/** What the waiting line asks for: the first signal again (`processState.firstSignal`). */
+const againHint = (): string =>
+  processState.firstSignal === "SIGTERM" ? "send SIGTERM again to stop them" : "press Ctrl+C again to stop them"
 
 // -----------------------------------------------------------------------------
 // Threads
@@ -530,6 +637,11 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threa
 )
 
 /** @internal */
+export const dump: Effect.Effect<dump_.Dump, never, Threading.Threading> = Effect.withFiber((fiber) =>
+  Effect.succeed(dump_.take(Context.getUnsafe(fiber.context, tag) as ThreadingImpl, fiber))
+)
+
+/** @internal */
 export const activeCount: Effect.Effect<number, never, Threading.Threading> = Effect.map(
   tag,
   (self) => (self as ThreadingImpl).activeCount()
@@ -584,25 +696,41 @@ export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
 /**
  * (a) Join every non-daemon thread, including those started while waiting;
  * at most `shutdownTimeout`, and no longer once a signal asks to skip it.
+ *
+ * What it says (see `report`): nothing when the program ended by itself, as
+ * Python. When a signal started the shutdown and non-daemon threads run, the
+ * waiting line (`Waiting for N non-daemon threads (NAMES); press Ctrl+C again
+ * to stop them`); when a signal cuts the wait, `Stopping N non-daemon
+ * threads...`, and when `shutdownTimeout` does, a warning naming them: both
+ * followed by the thread dump.
  */
 const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.suspend(() => {
     self.state = Joining
+    const waiting = Array.from(self.nonDaemons)
+    // A signal started the shutdown (it came before step (a)), and has not cut the wait already.
+    const announce = waiting.length > 0 && processState.signals > 0 && !Deferred.isDoneUnsafe(self.skipJoin)
+      ? warn(self, `Waiting for ${nonDaemonCount(waiting.length)} (${names(waiting)}); ${againHint()}`, waiting)
+      : Effect.void
     const all = Effect.as(FiberSet.awaitEmpty(self.nonDaemons), "joined" as const)
     const timeout = self.options.shutdownTimeout
     const bounded = timeout === undefined
       ? all
       : Effect.timeoutOrElse(all, { duration: timeout, orElse: () => Effect.succeed("timeout" as const) })
-    return Effect.raceFirst(bounded, Effect.as(Deferred.await(self.skipJoin), "skipped" as const)).pipe(
+    return Effect.andThen(
+      announce,
+      Effect.raceFirst(bounded, Effect.as(Deferred.await(self.skipJoin), "skipped" as const))
+    ).pipe(
       Effect.flatMap((outcome) => {
         const left = Array.from(self.nonDaemons)
         if (outcome === "joined" || left.length === 0) return Effect.void
-        const why = outcome === "timeout"
-          ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed`
-          : "signal received while waiting for non-daemon threads"
+        const message = outcome === "timeout"
+          ? `shutdownTimeout (${Duration.format(timeout!)}) elapsed; ` +
+            `interrupting non-daemon threads still running: ${names(left)}`
+          : `Stopping ${nonDaemonCount(left.length)}...`
         return Effect.andThen(
           observability.cut(self, outcome === "timeout" ? "shutdownTimeout" : "signal", left.length, names(left)),
-          warn(`${why}; interrupting non-daemon threads still running: ${names(left)}`)
+          Effect.andThen(warn(self, message, left), logDump(self))
         )
       })
     )
@@ -616,7 +744,9 @@ const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
   )
   const loop: Effect.Effect<void> = Effect.flatMap(next, (hook) =>
     hook === undefined ? Effect.void : hook.pipe(
-      Effect.catchCause((cause) => Console.error(`Exception ignored in atExit hook:\n${Cause.pretty(cause)}`)),
+      Effect.catchCause((cause) =>
+        shutdownReport(self, "Error", "Exception ignored in atExit hook:", { thread: self.mainThread.name }, cause)
+      ),
       Effect.andThen(loop)
     ))
   return Effect.suspend(() => {
@@ -649,7 +779,12 @@ const interruptDaemonThreads = (
     const stuck = finished ? [] : self.threadFibers()
     if (stuck.length > 0) {
       yield* observability.cut(self, "daemonGrace", stuck.length, names(stuck))
-      yield* warn(`daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`)
+      yield* warn(
+        self,
+        `daemonGrace (${Duration.format(grace)}) elapsed; threads still running at exit: ${names(stuck)}`,
+        stuck
+      )
+      yield* logDump(self)
     }
     return stuck
   })
@@ -691,7 +826,15 @@ const stopMain = (instance: ThreadingImpl, fiber: Fiber.Fiber<unknown, unknown>)
       orElse: () =>
         Effect.andThen(
           observability.cut(instance, "mainGrace", 1, instance.mainThread.name),
-          warn(`mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`)
+          Effect.andThen(
+            shutdownReport(
+              instance,
+              "Warn",
+              `mainGrace (${Duration.format(grace)}) elapsed; the main program's finalizers are still running`,
+              { thread: instance.mainThread.name }
+            ),
+            logDump(instance)
+          )
         )
     })
   )
@@ -719,7 +862,10 @@ export const mainWith = <A, E, R, ROut = never, LE = never>(
           const context = Context.add(parent.context, tag, instance)
           const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
             Layer.buildWithScope(appLayer, instance.resources),
-            (services) => Effect.provideContext(program, services)
+            (services) => {
+              instance.logging = loggingOf(services)
+              return Effect.provideContext(program, services)
+            }
           )
           const fiber = forkThread(instance.mainThread, context, body) as Fiber.Fiber<A, E | LE>
           onStart(instance)

@@ -151,10 +151,20 @@ describe("OTLP/HTTP export (in process, OTLP/JSON)", () => {
       "threading.step.cut_by": "shutdownTimeout",
       "threading.threads.remaining": 1
     })
-    expect(join.events).toEqual([{
-      name: "shutdownTimeout elapsed",
-      attributes: { "threading.threads.remaining": 1, "threading.threads.names": "stuck" }
-    }])
+    // the cut's event, then the shutdown's reports, logged in the step (Effect's tracerLogger makes each log entry
+    // an event of the current span): the warning and the thread dump
+    expect(join.events.map((e) => e.name)).toEqual([
+      "shutdownTimeout elapsed",
+      "shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: stuck",
+      expect.stringMatching(/^Thread dump \(3 threads\):\n"stuck" #\d+ age=/)
+    ])
+    expect(join.events[0]!.attributes).toEqual({ "threading.threads.remaining": 1, "threading.threads.names": "stuck" })
+    expect(join.events[1]!.attributes).toMatchObject({
+      "effect.logLevel": "WARN",
+      thread: "MainThread",
+      threads: ["stuck"],
+      threadCount: 1
+    })
     expect(join.end - join.start).toBeGreaterThanOrEqual(900_000_000n)
 
     expect(atExit.attributes).toMatchObject({ "threading.atexit.hooks": 2 })
@@ -167,10 +177,15 @@ describe("OTLP/HTTP export (in process, OTLP/JSON)", () => {
       "threading.threads.left_behind": 1,
       "threading.step.cut_by": "daemonGrace"
     })
-    expect(interrupt.events).toEqual([{
-      name: "daemonGrace elapsed",
-      attributes: { "threading.threads.remaining": 1, "threading.threads.names": "stubborn" }
-    }])
+    expect(interrupt.events.map((e) => e.name)).toEqual([
+      "daemonGrace elapsed",
+      "daemonGrace (1s) elapsed; threads still running at exit: stubborn",
+      expect.stringMatching(/^Thread dump \(1 thread\):\n"stubborn" #\d+ daemon age=/)
+    ])
+    expect(interrupt.events[0]!.attributes).toEqual({
+      "threading.threads.remaining": 1,
+      "threading.threads.names": "stubborn"
+    })
 
     // --- metrics (the last export: the one made when the exporter closed) ---
     const points = pointsOf(receiver.received)

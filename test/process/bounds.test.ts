@@ -28,9 +28,18 @@ describe("a stuck daemon (daemonGrace: 1 second)", () => {
     // The well-behaved daemon was still interrupted and cleaned up.
     expect(p.out()).toContain("Ticker: finalizer ran")
     if (mode === "finalizer") expect(p.out()).toContain("Cleaner: finalizer started")
-    expect(p.err()).toMatch(
-      new RegExp(`^Warning: daemonGrace \\(1s\\) elapsed; threads still running at exit: ${name}$`, "m")
+    // through runMain's pretty logger, on stderr: the warning, then the dump of what still runs
+    const err = p.err()
+    const warning = err.search(
+      new RegExp(
+        `^\\[[\\d:.]+\\] WARN \\(#\\d+\\): daemonGrace \\(1s\\) elapsed; threads still running at exit: ${name}$`,
+        "m"
+      )
     )
+    const dump = err.search(/^\[[\d:.]+\] WARN \(#\d+\): Thread dump \(1 thread\):$/m)
+    expect(warning).toBeGreaterThanOrEqual(0)
+    expect(dump).toBeGreaterThan(warning)
+    expect(err.slice(dump)).toMatch(new RegExp(`^"${name}" #\\d+ daemon age=.* suspended$`, "m"))
     // The grace is given in full, and not much more.
     const elapsed = ended.at - last.at
     expect(elapsed).toBeGreaterThanOrEqual(900)
@@ -51,9 +60,14 @@ describe("shutdownTimeout (1 second) elapses with a non-daemon still running", (
     const done = await p.waitFor("main: done")
     const ended = await endOf(p)
     expect(p.out()).toEqual(["main: done", "Straggler: finalizer ran"])
-    expect(p.err()).toMatch(
-      /^Warning: shutdownTimeout \(1s\) elapsed; interrupting non-daemon threads still running: Straggler$/m
+    const err = p.err()
+    const warning = err.search(
+      /^\[[\d:.]+\] WARN \(#\d+\): shutdownTimeout \(1s\) elapsed; interrupting non-daemon threads still running: Straggler$/m
     )
+    const dump = err.search(/^\[[\d:.]+\] WARN \(#\d+\): Thread dump \(1 thread\):$/m)
+    expect(warning).toBeGreaterThanOrEqual(0)
+    expect(dump).toBeGreaterThan(warning)
+    expect(err.slice(dump)).toMatch(/^"Straggler" #\d+ age=.* suspended$/m)
     if (mode === "fail") expect(p.err()).toMatch(/^MainFailed: main failed on purpose$/m)
     expect(ended.code).toBe(code)
     const elapsed = ended.at - done.at

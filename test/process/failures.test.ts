@@ -34,26 +34,31 @@ describe("the main program fails", () => {
 })
 
 describe("a thread fails", () => {
-  it("prints `Exception in thread NAME:` and the cause on stderr; main goes on; exit 0", {
+  it("logs `Exception in thread NAME:` and the cause on stderr (runMain's pretty logger); main goes on; exit 0", {
     timeout: 30_000
   }, async () => {
     const p = startTs("test/fixtures/thread-fails.ts")
     const ended = await endOf(p)
     expect(p.out()).toEqual(["main: after Downloader", "main: done"])
-    expect(p.err()).toMatch(/^Exception in thread Downloader:\nDownloadFailed: disk on fire$/m)
-    expect(p.err()).toMatch(/^Exception in thread Sidecar:\nError: sidecar defect$/m)
+    // the entry's line, then (indented by the pretty logger) the cause and the `thread` annotation
+    expect(p.err()).toMatch(
+      /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Downloader:\n {2}DownloadFailed: disk on fire\n.*^ {2}thread: Downloader$/ms
+    )
+    expect(p.err()).toMatch(
+      /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Sidecar:\n {2}Error: sidecar defect\n.*^ {2}thread: Sidecar$/ms
+    )
     expect(ended.code).toBe(0)
   })
 })
 
 describe("daemon threads that fail while being stopped at exit (step (c))", () => {
-  it("are reported: `Exception in thread NAME:` and the error on stderr; exit 0", { timeout: 30_000 }, async () => {
+  it("are reported: `Exception in thread NAME:` and the error logged on stderr; exit 0", { timeout: 30_000 }, async () => {
     const p = startTs("test/fixtures/fails-at-exit.ts")
     const ended = await endOf(p)
     expect(p.out()).toEqual(["main: done", "Quiet: stopped"])
-    expect(p.err()).toMatch(/^Exception in thread Flusher:\nError: flush failed$/m)
+    expect(p.err()).toMatch(/^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Flusher:\n {2}Error: flush failed$/m)
     expect(p.err()).toMatch(
-      /^Exception in thread Respawner:\nThreadError: can't create new thread at interpreter shutdown$/m
+      /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Respawner:\n {2}ThreadError: can't create new thread at interpreter shutdown$/m
     )
     expect(p.err()).not.toMatch(/Quiet/)
     expect(ended.code).toBe(0)
@@ -65,7 +70,7 @@ describe("daemon threads that fail while being stopped at exit (step (c))", () =
     const p = startTs("test/fixtures/fails-at-exit.ts", "hook-fails")
     const ended = await endOf(p)
     expect(p.err()).toMatch(
-      /^Exception in threading.excepthook:\nError: hook failed\n[^]*^Exception in thread Flusher:\nError: flush failed$/m
+      /ERROR \(#\d+\): Exception in threading.excepthook:\n {2}Error: hook failed\n[^]*^ {2}thread: Flusher\n[^]*ERROR \(#\d+\): Exception in thread Flusher:\n {2}Error: flush failed$/m
     )
     expect(ended.code).toBe(0)
   })
@@ -76,7 +81,7 @@ describe("daemon threads that fail while being stopped at exit (step (c))", () =
     const p = startTs("test/fixtures/fails-at-exit.ts", "hook-throws")
     const ended = await endOf(p)
     expect(p.err()).toMatch(
-      /^Exception in threading.excepthook:\nError: hook threw\n[^]*^Exception in thread Flusher:\nError: flush failed$/m
+      /ERROR \(#\d+\): Exception in threading.excepthook:\n {2}Error: hook threw\n[^]*^ {2}thread: Flusher\n[^]*ERROR \(#\d+\): Exception in thread Flusher:\n {2}Error: flush failed$/m
     )
     expect(ended.code).toBe(0)
   })

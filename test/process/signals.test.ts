@@ -11,6 +11,13 @@ afterEach(killAll)
 const fixture = "test/fixtures/signals.ts"
 const signals = ["SIGINT", "SIGTERM"] as const
 
+/** A line of runMain's pretty logger (`[12:00:00.000] WARN (#7): message`) with this message. */
+const logLine = (message: string) =>
+  new RegExp(`^\\[[\\d:.]+\\] WARN \\(#\\d+\\): ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m")
+
+/** What the waiting line asks for, after the first signal. */
+const again = { SIGINT: "press Ctrl+C again to stop them", SIGTERM: "send SIGTERM again to stop them" } as const
+
 describe.each(signals)("%s", (signal) => {
   it("while main runs: main is interrupted, the non-daemon still finishes, the daemon's finalizer runs", {
     timeout: 30_000
@@ -25,10 +32,16 @@ describe.each(signals)("%s", (signal) => {
       "worker: finished", // not "worker: finalizer ran": the worker was joined, not interrupted
       "daemon: finalizer ran"
     ])
-    expect(p.err()).toBe("")
+    // one line says what the shutdown waits for (then the pretty logger's annotation lines); nothing else
+    expect(p.err().split("\n")).toEqual([
+      expect.stringMatching(logLine(`Waiting for 1 non-daemon thread (Worker); ${again[signal]}`)),
+      "  thread: MainThread",
+      "  threads: [ 'Worker' ]",
+      "  threadCount: 1"
+    ])
     expect(ended.code).toBe(exitCodes[signal])
-    // The worker needs 300 ms after the signal; the rest is not a wait.
-    expect(ended.at - ready.at).toBeLessThan(5_000)
+    // The worker needs 1 s after the signal; the rest is not a wait.
+    expect(ended.at - ready.at).toBeLessThan(6_000)
   })
 
   it("a second signal during the non-daemon wait interrupts the non-daemons; exit is prompt", {
@@ -50,7 +63,15 @@ describe.each(signals)("%s", (signal) => {
     ])
     expect(p.out()).toContain("worker: finalizer ran")
     expect(p.out()).toContain("daemon: finalizer ran")
-    expect(p.err()).toMatch(/^Warning: .*signal.*: Worker$/m)
+    // the waiting line at the first signal; at the second, `Stopping...` and the dump, in that order
+    const err = p.err()
+    const waiting = err.search(logLine(`Waiting for 1 non-daemon thread (Worker); ${again[signal]}`))
+    const stopping = err.search(logLine("Stopping 1 non-daemon thread..."))
+    const dump = err.search(logLine("Thread dump (2 threads):"))
+    expect(waiting).toBeGreaterThanOrEqual(0)
+    expect(stopping).toBeGreaterThan(waiting)
+    expect(dump).toBeGreaterThan(stopping)
+    expect(err.slice(dump)).toMatch(/^"Worker" #\d+ age=.* suspended\n"Ticker" #\d+ daemon age=.* suspended$/m)
     expect(ended.code).toBe(exitCodes[signal])
     expect(ended.at - second).toBeLessThan(3_000)
   })
@@ -65,7 +86,12 @@ describe.each(signals)("%s", (signal) => {
     expect(p.out()).toContain("worker: finalizer ran")
     expect(p.out()).toContain("daemon: finalizer ran")
     expect(p.out()).not.toContain("main: interrupted")
-    expect(p.err()).toMatch(/^Warning: .*signal.*: Worker$/m)
+    // the wait was quiet (the program ended by itself); the signal stops it, with the dump
+    const err = p.err()
+    expect(err).not.toMatch(/Waiting for/)
+    const stopping = err.search(logLine("Stopping 1 non-daemon thread..."))
+    expect(stopping).toBeGreaterThanOrEqual(0)
+    expect(err.indexOf("Thread dump (2 threads):")).toBeGreaterThan(stopping)
     expect(ended.code).toBe(exitCodes[signal])
     expect(ended.at - sent).toBeLessThan(3_000)
   })

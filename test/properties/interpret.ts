@@ -1,7 +1,8 @@
 /**
  * Turns a `Forest` into an Effect program, runs it under `Threading.main` on
  * a TestClock of its own, and records what happened: an event log stamped
- * with virtual time, the excepthook's calls, stderr, main's exit and return
+ * with virtual time, the excepthook's calls, the library's reports (through a
+ * test logger), main's exit and return
  * time, and what is left running once `main` has returned (`enumerate`,
  * `activeCount`, and every fiber started under `main`, counted by a
  * fiber-lifecycle hook — see `makeFiberCounter`).
@@ -10,6 +11,7 @@ import type { Exit } from "effect"
 import { Cause, Clock, Console, Context, Data, Duration, Effect, Metric, References } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { TestClock, TestConsole } from "effect/testing"
+import { makeTestLogger } from "../utils.js"
 import type { Forest, ThreadSpec } from "./forest.js"
 import { expected, horizon } from "./model.js"
 
@@ -43,7 +45,8 @@ export interface Observation {
   readonly excepthook: ReadonlyArray<
     { readonly thread: string; readonly kind: "fail" | "die" | "other"; readonly at: number }
   >
-  readonly stderr: ReadonlyArray<string>
+  /** The messages the library logged (its warnings and the thread dump), in order. */
+  readonly reports: ReadonlyArray<string>
   /** `undefined` if `main` had not returned by the horizon. */
   readonly exit: Exit.Exit<string, MainFailed> | undefined
   readonly returnedAt: number | undefined
@@ -122,6 +125,7 @@ export const observe = (forest: Forest, extraSeconds = 30): Effect.Effect<Observ
       Effect.flatMap(now, (t) => Effect.sync(() => void events.push({ ...event, t, seq: events.length })))
     const excepthook: Array<Observation["excepthook"][number]> = []
     const console = yield* TestConsole.make
+    const logger = makeTestLogger()
     const counter = makeFiberCounter()
 
     const runOps = (spec: ThreadSpec): Effect.Effect<void, never, Threading.Threading> =>
@@ -237,7 +241,7 @@ export const observe = (forest: Forest, extraSeconds = 30): Effect.Effect<Observ
         running: counter.running()
       }
       return { exit, returnedAt, after }
-    }).pipe(Effect.provideService(Console.Console, console))
+    }).pipe(Effect.provideService(Console.Console, console), logger.withLogger)
 
     const e = expected(forest)
     // Effect 4's TestClock (as `TestClock.layer` installs it) wakes sleeps one at a time and, after each, waits
@@ -264,14 +268,14 @@ export const observe = (forest: Forest, extraSeconds = 30): Effect.Effect<Observ
       done = fiber.pollUnsafe()
     }
     const runningAtHorizon = counter.running()
-    const stderr = (yield* console.errorLines).map(String)
+    const reports = logger.messages()
     if (done === undefined) {
       // Don't wait: a library that never returns may never finish being interrupted either.
       fiber.interruptUnsafe()
       return {
         events,
         excepthook,
-        stderr,
+        reports,
         exit: undefined,
         returnedAt: undefined,
         after: { enumerate: [], activeCount: -1, running: [] },
@@ -279,7 +283,7 @@ export const observe = (forest: Forest, extraSeconds = 30): Effect.Effect<Observ
       }
     }
     const result = yield* done
-    return { events, excepthook, stderr, ...result, runningAtHorizon }
+    return { events, excepthook, reports, ...result, runningAtHorizon }
   }).pipe(Effect.provide(TestClock.layer()))
 
 /**

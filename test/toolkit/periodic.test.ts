@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
-import { adjust, makeEvents, makeTestConsole, runVirtual, withConsole } from "../utils.js"
+import { adjust, makeEvents, makeTestLogger, runVirtual } from "../utils.js"
 import { runRecorded } from "./helpers.js"
 
 class Boom {
@@ -14,7 +14,7 @@ describe("Thread.periodic", () => {
     Effect.gen(function*() {
       const { record, events } = makeEvents()
       let daemon: boolean | undefined
-      const { exit, endedAt, err, hooked } = yield* runRecorded(Effect.gen(function*() {
+      const { exit, endedAt, hooked, reports } = yield* runRecorded(Effect.gen(function*() {
         const t = yield* Thread.periodic(record("run"), Schedule.spaced("1 second"), { name: "ticker" })
         daemon = t.daemon
         yield* Effect.sleep("3500 millis")
@@ -23,7 +23,7 @@ describe("Thread.periodic", () => {
       expect(daemon).toBe(true)
       expect(endedAt).toBe(3500)
       expect(events).toEqual([[0, "run"], [1000, "run"], [2000, "run"], [3000, "run"]])
-      expect(err).toEqual([])
+      expect(reports).toEqual([])
       expect(hooked).toEqual([])
     }))
 
@@ -71,7 +71,7 @@ describe("Thread.periodic", () => {
         run++
         return run === 2 ? Effect.fail(new Boom(run)) : record(`run ${run}`)
       })
-      const { exit, hooked, err } = yield* runRecorded(Effect.gen(function*() {
+      const { exit, hooked, reports } = yield* runRecorded(Effect.gen(function*() {
         const t = yield* Thread.periodic(job, Schedule.spaced("1 second"), { name: "job" })
         yield* Effect.sleep("3500 millis")
         return yield* Thread.isAlive(t)
@@ -79,7 +79,7 @@ describe("Thread.periodic", () => {
       expect(exit).toEqual(Exit.succeed(true))
       expect(hooked).toEqual([{ thread: "job", error: new Boom(2) }])
       expect(events).toEqual([[0, "run 1"], [2000, "run 3"], [3000, "run 4"]])
-      expect(err).toEqual([])
+      expect(reports).toEqual([])
     }))
 
   it.effect("reports a defect of one run too, and goes on", () =>
@@ -95,20 +95,25 @@ describe("Thread.periodic", () => {
       expect(labels()).toEqual(["run 2"])
     }))
 
-  it.effect("prints the default report (Exception in thread NAME:) and goes on", () =>
+  it.effect("logs the default report (Exception in thread NAME:) and goes on", () =>
     Effect.gen(function*() {
-      const { console, err } = makeTestConsole()
+      const logger = makeTestLogger()
       let run = 0
       const job = Effect.suspend(() => ++run === 1 ? Effect.fail("disk full") : Effect.void)
       yield* runVirtual(
         Threading.main(Effect.gen(function*() {
           yield* Thread.periodic(job, Schedule.spaced("1 second"), { name: "janitor" })
           yield* Effect.sleep("2500 millis")
-        })).pipe(withConsole(console))
+        })).pipe(logger.withLogger)
       )
       expect(run).toBe(3)
-      expect(err).toHaveLength(1)
-      expect(err[0]).toMatch(/^Exception in thread janitor:\n.*disk full/)
+      expect(logger.entries).toHaveLength(1)
+      expect(logger.entries[0]).toMatchObject({
+        level: "Error",
+        message: "Exception in thread janitor:",
+        annotations: { thread: "janitor" }
+      })
+      expect(logger.entries[0]!.cause).toMatch(/disk full/)
     }))
 
   it.effect("with stopOnError: true, the first failure ends the thread, reported once", () =>
@@ -153,7 +158,7 @@ describe("Thread.periodic", () => {
         Effect.andThen(record("run done")),
         Effect.onInterrupt(() => record("run interrupted"))
       )
-      const { exit, endedAt, hooked, err } = yield* runRecorded(Effect.gen(function*() {
+      const { exit, endedAt, hooked, reports } = yield* runRecorded(Effect.gen(function*() {
         yield* Thread.periodic(job, Schedule.spaced("1 second"))
         yield* Effect.sleep("1700 millis") // the second run is from 1500 to 2000
       }))
@@ -161,7 +166,7 @@ describe("Thread.periodic", () => {
       expect(endedAt).toBe(1700)
       expect(labels()).toEqual(["run done", "run interrupted"])
       expect(hooked).toEqual([])
-      expect(err).toEqual([])
+      expect(reports).toEqual([])
     }))
 
   it.effect("Thread.interrupt stops it; the thread's exit is an interruption", () =>
