@@ -52,17 +52,21 @@ describe("a thread fails", () => {
 })
 
 describe("daemon threads that fail while being stopped at exit (step (c))", () => {
-  it("are reported: `Exception in thread NAME:` and the error logged on stderr; exit 0", { timeout: 30_000 }, async () => {
-    const p = startTs("test/fixtures/fails-at-exit.ts")
-    const ended = await endOf(p)
-    expect(p.out()).toEqual(["main: done", "Quiet: stopped"])
-    expect(p.err()).toMatch(/^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Flusher:\n {2}Error: flush failed$/m)
-    expect(p.err()).toMatch(
-      /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Respawner:\n {2}ThreadError: can't create new thread at interpreter shutdown$/m
-    )
-    expect(p.err()).not.toMatch(/Quiet/)
-    expect(ended.code).toBe(0)
-  })
+  it(
+    "are reported: `Exception in thread NAME:` and the error logged on stderr; exit 0",
+    { timeout: 30_000 },
+    async () => {
+      const p = startTs("test/fixtures/fails-at-exit.ts")
+      const ended = await endOf(p)
+      expect(p.out()).toEqual(["main: done", "Quiet: stopped"])
+      expect(p.err()).toMatch(/^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Flusher:\n {2}Error: flush failed$/m)
+      expect(p.err()).toMatch(
+        /^\[[\d:.]+\] ERROR \(#\d+\): Exception in thread Respawner:\n {2}ThreadError: can't create new thread at interpreter shutdown$/m
+      )
+      expect(p.err()).not.toMatch(/Quiet/)
+      expect(ended.code).toBe(0)
+    }
+  )
 
   it("with a failing excepthook, both the hook's error and the thread's failure are printed", {
     timeout: 30_000
