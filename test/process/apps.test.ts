@@ -12,6 +12,7 @@
  * - A bounded exit (test/fixtures/bounded-exit.ts): a half-sent HTTP request,
  *   a main program whose finalizer takes 10 s with and without `mainGrace`.
  */
+import * as http from "node:http"
 import * as net from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { endOf, exitCodes, killAll, type Running, startTs } from "./harness.js"
@@ -184,6 +185,18 @@ const halfSend = (port: number): Promise<{ closed: Promise<void> }> =>
     socket.on("error", reject)
   })
 
+/** POSTs to `/` through `agent`; resolves with the answer's `Connection` header once its body has been read. */
+const post = (agent: http.Agent, port: number): Promise<{ readonly connection: string | undefined }> =>
+  new Promise((resolve, reject) => {
+    const request = http.request({ host: "127.0.0.1", port, agent, method: "POST", path: "/" }, (response) => {
+      response.resume()
+      response.on("end", () => resolve({ connection: response.headers.connection }))
+      response.on("error", reject)
+    })
+    request.on("error", reject)
+    request.end()
+  })
+
 /**
  * The lines the bounded-exit fixture printed itself (the library's reports
  * may go through the app's logger, to either stream).
@@ -211,6 +224,45 @@ describe("a bounded exit", () => {
       expect(ended.code).toBe(exitCodes.SIGTERM)
       // daemonGrace is 1 s; nothing else waits.
       expect(ended.at - sent).toBeLessThan(1_000 + margin)
+    }
+  )
+
+  it(
+    "Threading.launch of an HTTP server with clients that keep sending on keep-alive connections: the answers after SIGTERM close their connections, so the clients cannot hold the exit open; exit 143 within daemonGrace",
+    {
+      timeout: 60_000
+    },
+    async () => {
+      const p = startTs("test/fixtures/bounded-exit.ts", "keep-alive")
+      const listening = await p.waitFor(/^listening on \d+$/)
+      const port = Number(listening.text.split(" ").at(-1))
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+      let sent: number | undefined
+      const answers: Array<{ readonly at: number; readonly connection: string | undefined }> = []
+      // Four clients, each sending its next request as soon as the last is answered, for at most 15 s.
+      const client = async () => {
+        const until = Date.now() + 15_000
+        while (Date.now() < until) {
+          const answer = await post(agent, port).catch(() => undefined)
+          if (answer === undefined) return // the server is gone: connection refused or reset
+          answers.push({ at: performance.now(), connection: answer.connection })
+          if (sent === undefined && answers.length >= 20) sent = p.kill("SIGTERM")
+        }
+      }
+      const clients = Promise.all([client(), client(), client(), client()])
+      const ended = await endOf(p, 30_000)
+      await clients
+      agent.destroy()
+      const afterStop = answers.filter((answer) => answer.at > sent!)
+      expect(sent).toBeDefined()
+      expect(answers.filter((answer) => answer.at <= sent!).every((a) => a.connection === "keep-alive")).toBe(true)
+      // The requests in flight at the stop are answered with `Connection: close`, and no client gets further:
+      // a few answers after the signal (it takes a moment to be handled), not 15 s of them.
+      expect(afterStop.some((answer) => answer.connection === "close")).toBe(true)
+      expect(afterStop.length).toBeLessThanOrEqual(12)
+      expect(own(p)).toEqual([listening.text, "atExit: hook ran", "daemon: finalizer ran"])
+      expect(ended.code).toBe(exitCodes.SIGTERM)
+      expect(ended.at - sent!).toBeLessThan(1_000 + margin)
     }
   )
 
