@@ -403,15 +403,15 @@ const isReported = (exit: Exit.Exit<unknown, unknown>): exit is Exit.Failure<unk
  * at step (c) — is reported too, and a thread interrupted before its first
  * step still leaves the registry.
  */
-const endThread = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => {
-    const thread = fiber.getRef(currentThread)!
-    if (!isReported(exit)) {
-      deregister(thread)
-      return Effect.void
-    }
-    return Effect.ensuring(reportThreadFailure(thread, exit.cause), Effect.sync(() => deregister(thread)))
-  })
+const endThread = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+  // An exit handler runs in its fiber's run loop: the current fiber is the thread's.
+  const thread = Fiber.getCurrent()!.getRef(currentThread)!
+  if (!isReported(exit)) {
+    deregister(thread)
+    return Effect.void
+  }
+  return Effect.ensuring(reportThreadFailure(thread, exit.cause), Effect.sync(() => deregister(thread)))
+}
 
 /** `endThread`'s report alone (traced threads: inside the thread's span). */
 const reportExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
@@ -768,6 +768,10 @@ const interruptDaemonThreads = (
   Effect.gen(function*() {
     const threads = [...self.daemons, ...self.nonDaemons]
     self.state = { _tag: "Stopping", threads }
+    // From here on the snapshot tells (as a closed `FiberSet` iterates as
+    // empty), and a thread that ends leaves an empty set: no work per thread.
+    self.daemons.clear()
+    self.nonDaemons.clear()
     const grace = self.options.daemonGrace
     const closing = yield* Effect.forkDetach(
       Effect.all([Fiber.interruptAll(threads), Scope.close(self.registry, Exit.void)], {
