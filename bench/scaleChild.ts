@@ -21,11 +21,15 @@
  * wakeups per second. After one period of warm-up, the event-loop delay
  * (`perf_hooks.monitorEventLoopDelay`, 10 ms resolution) and the GC pauses
  * (`PerformanceObserver`, entry type `gc`) are recorded over WINDOW_MS.
+ *
+ * A `live` child first runs the same program once with at most 2,000
+ * threads, unmeasured: the code is warm (optimized) when measured, as in a
+ * long-running program, rather than run for the first time.
  */
-import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
-import { getHeapStatistics } from "node:v8"
 import { Effect, Fiber } from "effect"
 import { Thread, Threading } from "effect-threading"
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
+import { getHeapStatistics } from "node:v8"
 import { cpuNow, gc } from "./harness.js"
 
 /** What a `live` child reports. */
@@ -64,6 +68,8 @@ export interface WakeReport {
   readonly gcCount: number
   /** Process CPU time during the window, ms. */
   readonly cpuMs: number
+  /** Heap used per daemon after the window (all of them having woken many times), bytes. */
+  readonly heapPerThread: number
 }
 
 const args = process.argv.slice(2)
@@ -83,12 +89,12 @@ const heapUsed = (): number => {
 const print = (report: LiveReport | WakeReport) => process.stdout.write(`${JSON.stringify(report)}\n`)
 
 /** Yields until `counters.started` reaches `n` (a fork schedules its body, it does not run it). */
-const allStarted = (counters: { started: number }) =>
+const allStarted = (counters: { started: number }, n: number) =>
   Effect.whileLoop({ while: () => counters.started < n, body: () => Effect.yieldNow, step: () => {} })
 
 const daemon = { daemon: true } as const
 
-const live = async (): Promise<LiveReport> => {
+const live = async (n: number): Promise<LiveReport> => {
   const counters = { started: 0, finalized: 0 }
   const body = Effect.andThen(
     Effect.sync(() => {
@@ -112,7 +118,7 @@ const live = async (): Promise<LiveReport> => {
       const before = heapUsed()
       const c0 = now(), wall0 = performance.now()
       for (let i = 0; i < n; i++) yield* Thread.spawn(body, daemon)
-      yield* allStarted(counters)
+      yield* allStarted(counters, n)
       measureSpawn(before, c0, wall0)
       t0 = now()
       w0 = performance.now()
@@ -125,7 +131,7 @@ const live = async (): Promise<LiveReport> => {
       const before = heapUsed()
       const c0 = now(), wall0 = performance.now()
       for (let i = 0; i < n; i++) fibers.push(yield* Effect.forkDetach(body))
-      yield* allStarted(counters)
+      yield* allStarted(counters, n)
       measureSpawn(before, c0, wall0)
       t0 = now()
       w0 = performance.now()
@@ -170,6 +176,7 @@ const wake = async (): Promise<WakeReport> => {
       }),
       Effect.andThen(Effect.sleep(offset()), Effect.andThen(tick, loop))
     )
+  let before = 0
   const measure = Effect.promise(async () => {
     await new Promise((resolve) => setTimeout(resolve, periodMs)) // warm-up: every daemon has woken once
     const histogram = monitorEventLoopDelay({ resolution: 10 })
@@ -190,6 +197,7 @@ const wake = async (): Promise<WakeReport> => {
     const wakeups = counters.wakeups - wakeups0
     await new Promise((resolve) => setTimeout(resolve, 0)) // the observer's last entries
     observer.disconnect()
+    const heapPerThread = (heapUsed() - before) / n
     return {
       kind: "wake" as const,
       mode: mode as "thread" | "raw",
@@ -202,26 +210,30 @@ const wake = async (): Promise<WakeReport> => {
       max: histogram.max / 1e6,
       gcMs,
       gcCount,
-      cpuMs
+      cpuMs,
+      heapPerThread
     }
   })
   if (mode === "thread") {
     let report: WakeReport | undefined
     await Effect.runPromise(Threading.main(Effect.gen(function*() {
+      before = heapUsed()
       for (let i = 0; i < n; i++) yield* Thread.spawn(body(), daemon)
-      yield* allStarted(counters)
+      yield* allStarted(counters, n)
       report = yield* measure
     })))
     return report!
   }
   return Effect.runPromise(Effect.gen(function*() {
     const fibers: Array<Fiber.Fiber<unknown, unknown>> = []
+    before = heapUsed()
     for (let i = 0; i < n; i++) fibers.push(yield* Effect.forkDetach(body()))
-    yield* allStarted(counters)
+    yield* allStarted(counters, n)
     const report = yield* measure
     yield* Fiber.interruptAll(fibers)
     return report
   }))
 }
 
-print(kind === "live" ? await live() : await wake())
+if (kind === "live") await live(Math.min(n, 2_000)) // warm-up, not reported
+print(kind === "live" ? await live(n) : await wake())
