@@ -93,7 +93,8 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
     readonly instance: ThreadingImpl,
     readonly name: string,
     public daemon: boolean,
-    readonly target: Effect.Effect<A, E, any>,
+    /** Dropped by the thread's fiber as it starts it: a live thread does not keep its target's Effect alive. */
+    public target: Effect.Effect<A, E, any> | undefined,
     readonly context: Context.Context<never>
   ) {}
   get ident(): number | undefined {
@@ -449,8 +450,17 @@ function scheduleStart(this: Scheduler.Scheduler, resume: (effect: Effect.Effect
  */
 const nextTick: Effect.Effect<void> = Effect.callback(scheduleStart)
 
-/** The target of the thread the fiber runs for. */
-const runTarget: Effect.Effect<unknown, unknown, any> = Effect.withFiber((fiber) => fiber.getRef(currentThread)!.target)
+/**
+ * The target of the thread the fiber runs for, dropped from the thread as it
+ * starts (a thread starts once): the Effect tree a live thread no longer
+ * needs can be collected, as it is for a forked fiber.
+ */
+const runTarget: Effect.Effect<unknown, unknown, any> = Effect.withFiber((fiber) => {
+  const thread = fiber.getRef(currentThread)!
+  const target = thread.target!
+  thread.target = undefined
+  return target
+})
 
 /** `runTarget` with `endThread`'s report (a traced thread's, inside its span). */
 const reportedTarget: Effect.Effect<unknown, unknown, any> = Effect.onExit(runTarget, reportExit)
