@@ -78,17 +78,19 @@ export const currentThread: Context.Reference<ThreadImpl<unknown, unknown> | und
 /** @internal */
 export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
   // Per-instance fields are what a live thread costs in heap (issue 13):
-  // constants (the variance, the default `traceMode`) are on the prototype.
-  declare readonly [ThreadTypeId]: Thread.Thread.Variance<A, E>
+  // constants (the variance) are on the prototype, as `FiberImpl` does.
+  get [ThreadTypeId](): Thread.Thread.Variance<A, E> {
+    return variance as Thread.Thread.Variance<A, E>
+  }
   /** Set, once, by `start`; a thread is alive while its fiber has no exit. */
   fiber: Fiber.Fiber<A, E> | undefined = undefined
   /** When `start` ran, in the milliseconds of the thread's `Clock` (for `Threading.dump`). */
   startedAt = 0
   /**
    * How the thread's span relates to the span current where it starts
-   * (`MakeOptions.trace`; observability). `"link"` (on the prototype) unless set.
+   * (`MakeOptions.trace`; observability): `"link"` unless set (no field until then).
    */
-  declare traceMode: "link" | "child"
+  declare traceMode?: "link" | "child"
   constructor(
     readonly instance: ThreadingImpl,
     readonly name: string,
@@ -119,8 +121,6 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
     return pipeArguments(this, arguments)
   }
 }
-Object.defineProperty(ThreadImpl.prototype, ThreadTypeId, { value: variance })
-;(ThreadImpl.prototype as { traceMode: "link" | "child" }).traceMode = "link"
 
 /**
  * One "interpreter": a registry of threads, a main thread and a shutdown
