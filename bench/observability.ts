@@ -39,6 +39,7 @@ import * as Effect from "effect/Effect"
 export const steps = { join: "join non-daemon threads", atExit: "atExit hooks", interrupt: "interrupt daemon threads" }
 export const traced = (body) => body
 export const threadStarted = () => {}
+export const threadEnded = () => {}
 export const threadFailed = () => Effect.void
 export const shutdown = (_self, effect) => effect
 export const step = (_self, _name, effect) => effect

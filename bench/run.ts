@@ -5,7 +5,7 @@
  * ratio against a baseline measured in the same process run; see
  * bench/README.md for the cases, the targets and the latest table.
  *
- * Options: --quick; --only=1,2,3,4,5,6,7,8 (run some cases only); --clock=cpu|wall
+ * Options: --quick; --only=1,2,3,4,5,6,7,8,9 (run some cases only); --clock=cpu|wall
  * (the clock of the throughput cases: process CPU time by default).
  *
  * Case 7 compares the two editions (the Effect 3 edition in effect3/ and this
@@ -22,6 +22,7 @@ import type { Options, Result } from "./harness.js"
 import { clock, hasGc, setClock, table } from "./harness.js"
 import { memory } from "./memory.js"
 import { observability } from "./observability.js"
+import { scale } from "./scale.js"
 import { shutdown } from "./shutdown.js"
 import { spawnJoin } from "./spawnJoin.js"
 
@@ -86,6 +87,10 @@ if (wanted("7")) {
 if (wanted("8")) {
   log("8: observability (bench/observability.ts): with vs without, nothing listening / tracer installed")
   results.push(...await observability(options))
+}
+if (wanted("9")) {
+  log("9: live threads at scale (bench/scale.ts, a child process per measurement)")
+  results.push(...await scale(options, log))
 }
 const seconds = (performance.now() - started) / 1000
 log(`done in ${seconds.toFixed(1)} s`)

@@ -308,6 +308,24 @@ describe("Thread.interrupt", () => {
       expect(labels()).toEqual(["finalizer", "interrupted, alive=false"])
     }))
 
+  it.effect("a thread interrupted before its first step leaves the registry; its target never runs", () =>
+    Effect.gen(function*() {
+      const { record, labels } = makeEvents()
+      const exit = yield* runMain(Effect.gen(function*() {
+        // Interrupted in the same step that started it: its body was only scheduled.
+        const t = yield* Thread.spawn(record("target ran"), { name: "early" })
+        yield* Thread.interrupt(t)
+        const exit = yield* Thread.await(t)
+        return {
+          interrupted: Exit.hasInterrupts(exit),
+          names: (yield* Threading.enumerate).map((thread) => thread.name),
+          active: yield* Threading.activeCount
+        }
+      }))
+      expect(exit).toEqual(Exit.succeed({ interrupted: true, names: ["MainThread"], active: 1 }))
+      expect(labels()).toEqual([])
+    }))
+
   it.effect("does nothing for an unstarted or finished thread", () =>
     Effect.gen(function*() {
       const exit = yield* runMain(Effect.gen(function*() {

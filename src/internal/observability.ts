@@ -94,13 +94,6 @@ export class RegistryMetrics {
   failedNonDaemon = 0
   failedDaemon = 0
   readonly overdue: Record<Bound, number> = { shutdownTimeout: 0, daemonGrace: 0, mainGrace: 0 }
-  /** Exit observers of threads, allocated once. */
-  readonly endNonDaemon = (): void => {
-    this.aliveNonDaemon--
-  }
-  readonly endDaemon = (): void => {
-    this.aliveDaemon--
-  }
   /** A context holding just the registry, where the histogram is updated. */
   readonly context: Context.Context<never>
   readonly stepDuration: Record<Step, Metric.Histogram<number>>
@@ -277,22 +270,31 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>, instance: ThreadingImpl): 
 }
 
 /**
- * Counts a thread that has just been forked, and its end. The hot path:
- * two additions and an exit observer allocated once per registry.
+ * Counts a thread that has just been forked. The hot path: two additions.
  *
  * @internal
  */
-export const threadStarted = (thread: ThreadImpl<any, any>, fiber: Fiber.Fiber<any, any>): void => {
+export const threadStarted = (thread: ThreadImpl<any, any>): void => {
   const metrics = (thread.instance.telemetry ?? telemetryOf(thread.instance, thread.context)).metrics
   if (thread.daemon) {
     metrics.startedDaemon++
     metrics.aliveDaemon++
-    fiber.addObserver(metrics.endDaemon)
   } else {
     metrics.startedNonDaemon++
     metrics.aliveNonDaemon++
-    fiber.addObserver(metrics.endNonDaemon)
   }
+}
+
+/**
+ * Counts the end of a thread counted by `threadStarted`, in its last step
+ * (no exit observer: a live thread costs no more than its counters).
+ *
+ * @internal
+ */
+export const threadEnded = (thread: ThreadImpl<any, any>): void => {
+  const metrics = thread.instance.telemetry!.metrics
+  if (thread.daemon) metrics.aliveDaemon--
+  else metrics.aliveNonDaemon--
 }
 
 /**

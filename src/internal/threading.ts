@@ -6,7 +6,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberSet from "effect/FiberSet"
 import { dual, identity } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
@@ -14,6 +13,7 @@ import * as MutableRef from "effect/MutableRef"
 import { pipeArguments } from "effect/Pipeable"
 import * as Ref from "effect/Ref"
 import * as References from "effect/References"
+import type * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
@@ -77,18 +77,26 @@ export const currentThread: Context.Reference<ThreadImpl<unknown, unknown> | und
 
 /** @internal */
 export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
-  readonly [ThreadTypeId] = variance as Thread.Thread.Variance<A, E>
+  // Per-instance fields are what a live thread costs in heap (issue 13):
+  // constants (the variance) are on the prototype, as `FiberImpl` does.
+  get [ThreadTypeId](): Thread.Thread.Variance<A, E> {
+    return variance as Thread.Thread.Variance<A, E>
+  }
   /** Set, once, by `start`; a thread is alive while its fiber has no exit. */
   fiber: Fiber.Fiber<A, E> | undefined = undefined
   /** When `start` ran, in the milliseconds of the thread's `Clock` (for `Threading.dump`). */
   startedAt = 0
-  /** How the thread's span relates to the span current where it starts (`MakeOptions.trace`; observability). */
-  traceMode: "link" | "child" = "link"
+  /**
+   * How the thread's span relates to the span current where it starts
+   * (`MakeOptions.trace`; observability): `"link"` unless set (no field until then).
+   */
+  declare traceMode?: "link" | "child"
   constructor(
     readonly instance: ThreadingImpl,
     readonly name: string,
     public daemon: boolean,
-    readonly target: Effect.Effect<A, E, any>,
+    /** Dropped by the thread's fiber as it starts it: a live thread does not keep its target's Effect alive. */
+    public target: Effect.Effect<A, E, any> | undefined,
     readonly context: Context.Context<never>
   ) {}
   get ident(): number | undefined {
@@ -116,8 +124,11 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
 
 /**
  * One "interpreter": a registry of threads, a main thread and a shutdown
- * sequence. Non-daemon and daemon threads live in two `FiberSet`s owned by
- * the instance's registry scope; a finished thread leaves its set.
+ * sequence. The fibers of the non-daemon and daemon threads alive are in two
+ * sets, in start order: a thread enters its set as it starts and leaves it in
+ * its own last step (`endThread`), so a thread costs the registry one set
+ * entry and nothing else (no observer, no closure). The registry scope holds
+ * what must stop with the threads at step (c) (e.g. the instance's cluster).
  *
  * @internal
  */
@@ -140,8 +151,8 @@ export class ThreadingImpl implements Threading.Threading {
   constructor(
     readonly options: options_.Resolved,
     readonly registry: Scope.Closeable,
-    readonly nonDaemons: FiberSet.FiberSet<unknown, unknown>,
-    readonly daemons: FiberSet.FiberSet<unknown, unknown>,
+    readonly nonDaemons: Set<Fiber.Fiber<unknown, unknown>>,
+    readonly daemons: Set<Fiber.Fiber<unknown, unknown>>,
     readonly hooks: Ref.Ref<ReadonlyArray<Effect.Effect<unknown, unknown>>>,
     /** Completed by a signal (see `runMain`) to cut step (a) short. */
     readonly skipJoin: Deferred.Deferred<void>,
@@ -167,7 +178,7 @@ export class ThreadingImpl implements Threading.Threading {
   }
   /** The fibers of the threads alive now (the main thread aside). */
   threadFibers(): ReadonlyArray<Fiber.Fiber<unknown, unknown>> {
-    // Once step (c) has begun, the sets are closed: the snapshot it took tells.
+    // Once step (c) has begun, the snapshot it took tells.
     switch (this.state._tag) {
       case "Stopping":
         return this.state.threads.filter(isRunning)
@@ -193,8 +204,8 @@ export const isThread = (u: unknown): u is Thread.Thread<unknown, unknown> =>
 const makeInstance = (options: options_.Resolved): Effect.Effect<ThreadingImpl> =>
   Effect.gen(function*() {
     const registry = yield* Scope.make("parallel")
-    const nonDaemons = yield* Scope.provide(FiberSet.make(), registry)
-    const daemons = yield* Scope.provide(FiberSet.make(), registry)
+    const nonDaemons = new Set<Fiber.Fiber<unknown, unknown>>()
+    const daemons = new Set<Fiber.Fiber<unknown, unknown>>()
     const hooks = yield* Ref.make<ReadonlyArray<Effect.Effect<unknown, unknown>>>([])
     const skipJoin = yield* Deferred.make<void>()
     const resources = yield* Scope.make("sequential")
@@ -423,6 +434,23 @@ const againHint = (): string =>
 // -----------------------------------------------------------------------------
 
 /**
+ * The context a thread's fiber runs in: `context` with `currentThread` set and
+ * the `thread` log annotation (two overlays on `context`, which is shared).
+ */
+const threadContext = (
+  thread: ThreadImpl<unknown, unknown>,
+  context: Context.Context<never>
+): Context.Context<never> => {
+  const annotations = Context.get(context, References.CurrentLogAnnotations)
+  let labelled: Record<string, unknown> = { thread: thread.name }
+  for (const _ in annotations) {
+    labelled = { ...annotations, thread: thread.name }
+    break
+  }
+  return Context.add(Context.add(context, currentThread, thread), References.CurrentLogAnnotations, labelled)
+}
+
+/**
  * Forks a root fiber (like `Effect.forkDetach`) that runs `body` on behalf of
  * `thread`: in `context`, with `currentThread` set and the `thread` log
  * annotation. Synchronous, so that checking, forking and registering a thread
@@ -433,14 +461,27 @@ const forkAs = <A, E>(
   thread: ThreadImpl<unknown, unknown>,
   context: Context.Context<never>,
   body: Effect.Effect<A, E, any>
+): Fiber.Fiber<A, E> => Effect.runForkWith(threadContext(thread, context))(later(body) as Effect.Effect<A, E>)
+
+/** Starts `effect` on the scheduler's next tick, as a forked fiber does. */
+const later = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.andThen(Effect.yieldNow, effect)
+
+/**
+ * `forkAs` for the fiber of a thread, recorded as the thread's; `body` runs
+ * at once (`runForkWith`): it must begin with `later` itself.
+ */
+const forkThreadNow = <A, E>(
+  thread: ThreadImpl<A, E>,
+  context: Context.Context<never>,
+  body: Effect.Effect<A, E, any>
 ): Fiber.Fiber<A, E> => {
-  const annotations = Context.get(context, References.CurrentLogAnnotations)
-  const threadContext = Context.add(
-    Context.add(context, currentThread, thread),
-    References.CurrentLogAnnotations,
-    { ...annotations, thread: thread.name }
+  const fiber = Effect.runForkWith(threadContext(thread as ThreadImpl<unknown, unknown>, context))(
+    body as Effect.Effect<A, E>
   )
-  return Effect.runForkWith(threadContext)(Effect.andThen(Effect.yieldNow, body) as Effect.Effect<A, E>)
+  thread.fiber = fiber
+  thread.startedAt = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+  return fiber
 }
 
 /** Forks the fiber of a thread, in the context it captured, and records it. */
@@ -448,25 +489,110 @@ const forkThread = <A, E>(
   thread: ThreadImpl<A, E>,
   context: Context.Context<never>,
   body: Effect.Effect<A, E, any>
-): Fiber.Fiber<A, E> => {
-  const fiber = forkAs(thread as ThreadImpl<unknown, unknown>, context, body)
-  thread.fiber = fiber
-  thread.startedAt = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
-  return fiber
+): Fiber.Fiber<A, E> => forkThreadNow(thread, context, later(body))
+
+/** A thread leaves the registry (in its own last step, see `endThread`). */
+const deregister = (thread: ThreadImpl<unknown, unknown>): void => {
+  const instance = thread.instance
+  ;(thread.daemon ? instance.daemons : instance.nonDaemons).delete(thread.fiber!)
+  observability.threadEnded(thread) // observability: threading.thread.count
+}
+
+/** Whether an exit is a failure to report: a cause that is only interruption is not. */
+const isReported = (exit: Exit.Exit<unknown, unknown>): exit is Exit.Failure<unknown, unknown> =>
+  Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
+
+/**
+ * The last step of a thread, whatever its end: its failure reported through
+ * the excepthook, then the thread leaves the registry. One handler for every
+ * thread (it finds its thread in the fiber's context), so that a thread costs
+ * no closure of its own. It runs uninterruptibly (`onExit`), so that a thread
+ * that fails or dies while being interrupted — a daemon whose finalizer dies
+ * at step (c) — is reported too, and a thread interrupted before its first
+ * step still leaves the registry.
+ */
+const endThread = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+  // An exit handler runs in its fiber's run loop: the current fiber is the thread's.
+  const thread = Fiber.getCurrent()!.getRef(currentThread)!
+  if (!isReported(exit)) {
+    deregister(thread)
+    return Effect.void
+  }
+  return Effect.ensuring(reportThreadFailure(thread, exit.cause), Effect.sync(() => deregister(thread)))
+}
+
+/** `endThread`'s report alone (traced threads: inside the thread's span). */
+const reportExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
+  isReported(exit)
+    ? Effect.withFiber((fiber) => reportThreadFailure(fiber.getRef(currentThread)!, exit.cause))
+    : Effect.void
+
+/** `endThread`'s deregistration alone (traced threads: outside the thread's span). */
+const deregisterExit = (): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => Effect.sync(() => deregister(fiber.getRef(currentThread)!)))
+
+/**
+ * One dispatcher per scheduler for the first step of every thread (see
+ * `nextTick`), whichever copy of the library starts it.
+ */
+const startDispatchers: WeakMap<Scheduler.Scheduler, Scheduler.SchedulerDispatcher> =
+  ((globalThis as any)[Symbol.for("effect-threading/startDispatchers")] ??= new WeakMap())
+
+/** `nextTick`'s register: `this` is the scheduler of the fiber that suspends. */
+function scheduleStart(this: Scheduler.Scheduler, resume: (effect: Effect.Effect<void>) => void): void {
+  let dispatcher = startDispatchers.get(this)
+  if (dispatcher === undefined) {
+    dispatcher = this.makeDispatcher()
+    startDispatchers.set(this, dispatcher)
+  }
+  dispatcher.scheduleTask(() => resume(Effect.void), 0)
 }
 
 /**
- * A thread's target, with its failure reported. The report runs
- * uninterruptibly (`onError`), so that a thread that fails or dies while being
- * interrupted — a daemon whose finalizer dies at step (c) — is reported too:
- * `tapCause`'s handler would itself be interrupted. A cause that is only
- * interruption is not a failure.
+ * Resumes on the scheduler's next tick, like `Effect.yieldNow`, through a
+ * dispatcher shared by all threads (per scheduler), as `Effect.forkDetach`
+ * schedules its child through the parent's: `yieldNow` in a new root fiber
+ * would give every thread a dispatcher (and a `setImmediate`) of its own,
+ * kept for its whole life.
  */
-const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
-  Effect.onError(
-    thread.target,
-    (cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : reportThreadFailure(thread, cause)
-  )
+const nextTick: Effect.Effect<void> = Effect.callback(scheduleStart)
+
+/**
+ * The target of the thread the fiber runs for, dropped from the thread as it
+ * starts (a thread starts once): the Effect tree a live thread no longer
+ * needs can be collected, as it is for a forked fiber.
+ */
+const runTarget: Effect.Effect<unknown, unknown, any> = Effect.withFiber((fiber) => {
+  const thread = fiber.getRef(currentThread)!
+  const target = thread.target!
+  thread.target = undefined
+  return target
+})
+
+/** `runTarget` with `endThread`'s report (a traced thread's, inside its span). */
+const reportedTarget: Effect.Effect<unknown, unknown, any> = Effect.onExit(runTarget, reportExit)
+
+/**
+ * The fiber of every (untraced) thread, one Effect for all: its target,
+ * started on the next tick, then `endThread`. A thread costs no Effect of its
+ * own: the fiber finds its thread in its context.
+ */
+const threadMain: Effect.Effect<unknown, unknown, any> = Effect.onExit(Effect.andThen(nextTick, runTarget), endThread)
+
+/**
+ * A thread's fiber: `threadMain`, or, when a tracer listens, the target in
+ * the thread's span (the report too), the deregistration outside it, in the
+ * thread's very last step.
+ */
+const threadFiberBody = <A, E>(
+  thread: ThreadImpl<A, E>,
+  starter: Fiber.Fiber<unknown, unknown>
+): Effect.Effect<A, E, any> => {
+  const traced = observability.traced(reportedTarget, thread, starter)
+  return (traced === reportedTarget
+    ? threadMain
+    : Effect.onExit(Effect.andThen(nextTick, traced), deregisterExit)) as Effect.Effect<A, E, any>
+}
 
 /**
  * A new thread of the caller's instance, in the caller's context (`make`
@@ -507,9 +633,9 @@ const startThread = <A, E>(
   if (state === "Stopping" || state === "Done" || (state === "AtExit" && !thread.daemon)) {
     return errors.make(errors.messages.atShutdown)
   }
-  const fiber = forkThread(thread, thread.context, observability.traced(threadBody(thread), thread, starter))
-  observability.threadStarted(thread, fiber)
-  FiberSet.addUnsafe(thread.daemon ? instance.daemons : instance.nonDaemons, fiber)
+  const fiber = forkThreadNow(thread, thread.context, threadFiberBody(thread, starter))
+  observability.threadStarted(thread)
+  ;(thread.daemon ? instance.daemons : instance.nonDaemons).add(fiber as Fiber.Fiber<unknown, unknown>)
   return undefined
 }
 
@@ -694,6 +820,17 @@ export const shutdown = (self: ThreadingImpl): Effect.Effect<void> =>
   )
 
 /**
+ * Waits until no non-daemon thread is left, including those started while
+ * waiting (as `FiberSet.awaitEmpty` does).
+ */
+const awaitNonDaemons = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.whileLoop({
+    while: () => self.nonDaemons.size > 0,
+    body: () => Fiber.await(self.nonDaemons.values().next().value!),
+    step: () => {}
+  })
+
+/**
  * (a) Join every non-daemon thread, including those started while waiting;
  * at most `shutdownTimeout`, and no longer once a signal asks to skip it.
  *
@@ -712,7 +849,7 @@ const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<void> =>
     const announce = waiting.length > 0 && processState.signals > 0 && !Deferred.isDoneUnsafe(self.skipJoin)
       ? warn(self, `Waiting for ${nonDaemonCount(waiting.length)} (${names(waiting)}); ${againHint()}`, waiting)
       : Effect.void
-    const all = Effect.as(FiberSet.awaitEmpty(self.nonDaemons), "joined" as const)
+    const all = Effect.as(awaitNonDaemons(self), "joined" as const)
     const timeout = self.options.shutdownTimeout
     const bounded = timeout === undefined
       ? all
@@ -760,18 +897,28 @@ const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<void> => {
  * (a) was cut short), so their finalizers run; wait at most `daemonGrace`.
  * From here on, starting a thread fails. Returns the threads left behind.
  *
- * Closing the registry is the interruption: each `FiberSet` interrupts its
- * fibers and awaits them, as `Fiber.interruptAll` does. It runs in a fiber of
- * its own so that a thread that will not stop cannot hold the exit past
- * `daemonGrace`.
+ * One `Fiber.interruptAll` over the snapshot interrupts them (and awaits
+ * them), while the registry scope closes (what must stop with the threads).
+ * It runs in a fiber of its own so that a thread that will not stop cannot
+ * hold the exit past `daemonGrace`.
  */
 const interruptDaemonThreads = (
   self: ThreadingImpl
 ): Effect.Effect<ReadonlyArray<Fiber.Fiber<unknown, unknown>>> =>
   Effect.gen(function*() {
-    self.state = { _tag: "Stopping", threads: [...self.daemons, ...self.nonDaemons] }
+    const threads = [...self.daemons, ...self.nonDaemons]
+    self.state = { _tag: "Stopping", threads }
+    // From here on the snapshot tells (as a closed `FiberSet` iterates as
+    // empty), and a thread that ends leaves an empty set: no work per thread.
+    self.daemons.clear()
+    self.nonDaemons.clear()
     const grace = self.options.daemonGrace
-    const closing = yield* Effect.forkDetach(Scope.close(self.registry, Exit.void))
+    const closing = yield* Effect.forkDetach(
+      Effect.all([Fiber.interruptAll(threads), Scope.close(self.registry, Exit.void)], {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
     const finished = yield* Fiber.await(closing).pipe(
       Effect.as(true),
       Effect.timeoutOrElse({ duration: grace, orElse: () => Effect.succeed(false) })

@@ -153,7 +153,7 @@ export const makeTimer = <A, E, R>(
         thread.instance,
         thread.name,
         thread.daemon,
-        thread.target,
+        target,
         thread.context,
         decoded,
         cancelled
