@@ -516,10 +516,20 @@ const endThread = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
   const thread = Fiber.getCurrent()!.getRef(currentThread)!
   if (!isReported(exit)) {
     deregister(thread)
-    return Effect.void
+    return noFinalizer
   }
   return Effect.ensuring(reportThreadFailure(thread, exit.cause), Effect.sync(() => deregister(thread)))
 }
+
+/**
+ * What an exit handler returns when it has nothing left to run: Effect's
+ * `onExit` frame then ends with the exit as it is, where `Effect.void` would
+ * cost every thread's last step a `flatMap` (and, for an interrupted thread,
+ * the combination of the causes) — one more frame per thread at shutdown.
+ * (`onExit` takes the handler's result as optional: the frame's
+ * continuations check for it, `onExitPrimitive` types it so.)
+ */
+const noFinalizer = undefined as unknown as Effect.Effect<void>
 
 /** `endThread`'s report alone (traced threads: inside the thread's span). */
 const reportExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
