@@ -535,11 +535,14 @@ const noFinalizer = undefined as unknown as Effect.Effect<void>
 const reportExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
   isReported(exit)
     ? Effect.withFiber((fiber) => reportThreadFailure(fiber.getRef(currentThread)!, exit.cause))
-    : Effect.void
+    : noFinalizer
 
 /** `endThread`'s deregistration alone (traced threads: outside the thread's span). */
-const deregisterExit = (): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => Effect.sync(() => deregister(fiber.getRef(currentThread)!)))
+const deregisterExit = (): Effect.Effect<void> => {
+  // As in `endThread`: the current fiber is the thread's.
+  deregister(Fiber.getCurrent()!.getRef(currentThread)!)
+  return noFinalizer
+}
 
 /**
  * One dispatcher per scheduler for the first step of every thread (see
