@@ -84,8 +84,13 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
   }
   /** Set, once, by `start`; a thread is alive while its fiber has no exit. */
   fiber: Fiber.Fiber<A, E> | undefined = undefined
-  /** When `start` ran, in the milliseconds of the thread's `Clock` (for `Threading.dump`). */
-  startedAt = 0
+  /**
+   * When `start` ran, in milliseconds of the thread's `Clock` after its
+   * instance's `epoch`: a small integer, which V8 keeps in the object itself,
+   * where a clock reading (≈ 1.7e12) would cost every live thread a boxed
+   * number (16 bytes) of its own.
+   */
+  startedAfter = 0
   /**
    * How the thread's span relates to the span current where it starts
    * (`MakeOptions.trace`; observability): `"link"` unless set (no field until then).
@@ -99,6 +104,11 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
     public target: Effect.Effect<A, E, any> | undefined,
     readonly context: Context.Context<never>
   ) {}
+  /** When `start` ran, in the milliseconds of the thread's `Clock` (for `Threading.dump`); 0 before. */
+  get startedAt(): number {
+    const epoch = this.instance.epoch
+    return this.fiber === undefined || epoch === undefined ? 0 : epoch + this.startedAfter
+  }
   get ident(): number | undefined {
     return this.fiber === undefined ? undefined : this.fiber.id
   }
@@ -141,6 +151,8 @@ export class ThreadingImpl implements Threading.Threading {
   readonly mainThread: ThreadImpl<unknown, unknown>
   /** The instance's metrics and spans (internal/observability.ts), made on first use. */
   telemetry: observability.Telemetry | undefined = undefined
+  /** The clock reading at the instance's first start, the origin of its threads' `startedAfter`. */
+  epoch: number | undefined = undefined
   /**
    * The loggers (and minimum log level) the app's layer provides, if it
    * provides any (`runMain`'s `layer` option, `launch`): the shutdown's
@@ -480,7 +492,11 @@ const forkThreadNow = <A, E>(
     body as Effect.Effect<A, E>
   )
   thread.fiber = fiber
-  thread.startedAt = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+  const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
+  const after = now - (thread.instance.epoch ??= now)
+  // `| 0` makes it an integer V8 stores unboxed (the difference of two
+  // doubles stays a double otherwise), when it is one (under 24 days).
+  thread.startedAfter = after === (after | 0) ? after | 0 : after
   return fiber
 }
 
@@ -516,20 +532,33 @@ const endThread = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
   const thread = Fiber.getCurrent()!.getRef(currentThread)!
   if (!isReported(exit)) {
     deregister(thread)
-    return Effect.void
+    return noFinalizer
   }
   return Effect.ensuring(reportThreadFailure(thread, exit.cause), Effect.sync(() => deregister(thread)))
 }
+
+/**
+ * What an exit handler returns when it has nothing left to run: Effect's
+ * `onExit` frame then ends with the exit as it is, where `Effect.void` would
+ * cost every thread's last step a `flatMap` (and, for an interrupted thread,
+ * the combination of the causes) — one more frame per thread at shutdown.
+ * (`onExit` takes the handler's result as optional: the frame's
+ * continuations check for it, `onExitPrimitive` types it so.)
+ */
+const noFinalizer = undefined as unknown as Effect.Effect<void>
 
 /** `endThread`'s report alone (traced threads: inside the thread's span). */
 const reportExit = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> =>
   isReported(exit)
     ? Effect.withFiber((fiber) => reportThreadFailure(fiber.getRef(currentThread)!, exit.cause))
-    : Effect.void
+    : noFinalizer
 
 /** `endThread`'s deregistration alone (traced threads: outside the thread's span). */
-const deregisterExit = (): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => Effect.sync(() => deregister(fiber.getRef(currentThread)!)))
+const deregisterExit = (): Effect.Effect<void> => {
+  // As in `endThread`: the current fiber is the thread's.
+  deregister(Fiber.getCurrent()!.getRef(currentThread)!)
+  return noFinalizer
+}
 
 /**
  * One dispatcher per scheduler for the first step of every thread (see
