@@ -3,7 +3,8 @@
  * tests work around. Each test pins what Effect does today, so that a change
  * upstream fails here, by name, rather than somewhere in the library's tests:
  * when one of these fails, revisit the workaround that cites it (in
- * test/utils.ts) and docs/testing.md.
+ * test/utils.ts) and docs/testing.md — or, for the last one, the library's
+ * `noFinalizer` in src/internal/threading.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Effect, Exit, Fiber } from "effect"
@@ -124,5 +125,27 @@ describe("upstream effect 4.1.0", () => {
       yield* TestClock.adjust("10 seconds")
       yield* Fiber.join(interrupter)
       expect(log).toEqual([[1000, "first slept"], [2000, "second slept"]])
+    }))
+
+  it.effect("upstream effect 4.1.0: an Effect.onExit handler may return undefined: the exit passes through as it is", () =>
+    // src/internal/threading.ts's thread exit handlers return `undefined`
+    // (`noFinalizer`) when there is nothing to report, so that a thread's last
+    // frame costs no flatMap at shutdown. Effect's OnExit frame checks for an
+    // empty result (as its own `onExitPrimitive` types it); if that changes,
+    // every thread's end breaks, so it is pinned here by name.
+    Effect.gen(function*() {
+      const none = undefined as unknown as Effect.Effect<void>
+      let seen = 0
+      const handler = () => {
+        seen++
+        return none
+      }
+      expect(yield* Effect.exit(Effect.onExit(Effect.succeed(1), handler))).toEqual(Exit.succeed(1))
+      expect(yield* Effect.exit(Effect.onExit(Effect.fail("boom"), handler))).toEqual(Exit.fail("boom"))
+      const fiber = yield* Effect.forkChild(Effect.onExit(Effect.never, handler))
+      yield* Effect.yieldNow
+      const interrupted = yield* Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber)))
+      expect(Exit.isFailure(interrupted) && Cause.hasInterruptsOnly(interrupted.cause)).toBe(true)
+      expect(seen).toBe(3)
     }))
 })
