@@ -463,34 +463,40 @@ const threadContext = (
 }
 
 /**
- * Forks a root fiber (like `Effect.forkDetach`) that runs `body` on behalf of
+ * Runs `body` in a root fiber (like `Effect.forkDetach`) on behalf of
  * `thread`: in `context`, with `currentThread` set and the `thread` log
  * annotation. Synchronous, so that checking, forking and registering a thread
- * happen in one step no other fiber can see half-done. The body starts on the
- * scheduler's next tick, as a forked fiber does.
+ * happen in one step no other fiber can see half-done. `body` runs at once:
+ * it begins with `later` (or `nextTick`) to start on the scheduler's next
+ * tick, as a forked fiber does.
  */
+const runAs = <A, E>(
+  thread: ThreadImpl<unknown, unknown>,
+  context: Context.Context<never>,
+  body: Effect.Effect<A, E, any>
+): Fiber.Fiber<A, E> => Effect.runForkWith(threadContext(thread, context))(body as Effect.Effect<A, E>)
+
+/** `runAs`, the body starting on the scheduler's next tick. */
 const forkAs = <A, E>(
   thread: ThreadImpl<unknown, unknown>,
   context: Context.Context<never>,
   body: Effect.Effect<A, E, any>
-): Fiber.Fiber<A, E> => Effect.runForkWith(threadContext(thread, context))(later(body) as Effect.Effect<A, E>)
+): Fiber.Fiber<A, E> => runAs(thread, context, later(body))
 
 /** Starts `effect` on the scheduler's next tick, as a forked fiber does. */
 const later = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.andThen(Effect.yieldNow, effect)
 
 /**
- * `forkAs` for the fiber of a thread, recorded as the thread's; `body` runs
- * at once (`runForkWith`): it must begin with `later` itself.
+ * `runAs` for the fiber of a thread, recorded as the thread's; `body` runs
+ * at once: it must begin with `later` (or `nextTick`) itself.
  */
 const forkThreadNow = <A, E>(
   thread: ThreadImpl<A, E>,
   context: Context.Context<never>,
   body: Effect.Effect<A, E, any>
 ): Fiber.Fiber<A, E> => {
-  const fiber = Effect.runForkWith(threadContext(thread as ThreadImpl<unknown, unknown>, context))(
-    body as Effect.Effect<A, E>
-  )
+  const fiber = runAs(thread as ThreadImpl<unknown, unknown>, context, body)
   thread.fiber = fiber
   const now = Context.get(context, Clock.Clock).currentTimeMillisUnsafe()
   const after = now - (thread.instance.epoch ??= now)
