@@ -11,7 +11,8 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
-import type { ThreadImpl, ThreadingImpl } from "./threading.js"
+import type { ThreadingImpl } from "./instance.js"
+import type { ThreadImpl } from "./thread.js"
 
 /** @internal */
 export interface ThreadInfo {

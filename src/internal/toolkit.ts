@@ -16,8 +16,11 @@ import type * as Schedule from "effect/Schedule"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
+import type { ThreadingImpl } from "./instance.js"
 import * as options_ from "./options.js"
-import { currentThread, make, reportThreadFailure, spawn, start, ThreadImpl, type ThreadingImpl } from "./threading.js"
+import { reportThreadFailure } from "./report.js"
+import { currentThread, ThreadImpl } from "./thread.js"
+import { make, spawn, start } from "./threadOps.js"
 
 // -----------------------------------------------------------------------------
 // daemon / nonDaemon
