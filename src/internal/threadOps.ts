@@ -23,14 +23,28 @@ import { currentThread, ThreadImpl } from "./thread.js"
 import { startFiber } from "./threadFiber.js"
 
 /**
+ * Builds a thread object of a kind (`ThreadImpl` or a subclass: `Timer`) from
+ * what `make` worked out: its instance, name, daemon flag and context.
+ *
+ * @internal
+ */
+export type Build<T extends ThreadImpl<any, any>> = (
+  instance: ThreadingImpl,
+  name: string,
+  daemon: boolean,
+  context: Context.Context<never>
+) => T
+
+/**
  * A new thread of the caller's instance, in the caller's context (`make`
  * without the effect), or the `ThreadError` of an option that cannot be read.
  */
-const newThread = <A, E>(
+const newThread = <T extends ThreadImpl<any, any>>(
   fiber: Fiber.Fiber<unknown, unknown>,
-  target: Effect.Effect<A, E, any>,
-  input: Thread.MakeOptions | undefined
-): ThreadImpl<A, E> | errors.ThreadError => {
+  target: Effect.Effect<unknown, unknown, any>,
+  input: Thread.MakeOptions | undefined,
+  build?: Build<T>
+): T | errors.ThreadError => {
   const options = input === undefined ? input : options_.read(input, ["name", "daemon", "trace"])
   if (options instanceof errors.ThreadError) return options
   const context = fiber.context
@@ -38,10 +52,28 @@ const newThread = <A, E>(
   // An empty name counts as none, as in CPython (`str(name or _newname())`).
   const name = options?.name || `Thread-${MutableRef.incrementAndGet(instance.counter)}`
   const daemon = options?.daemon ?? instance.currentOf(fiber.getRef(currentThread)).daemon
-  const thread = new ThreadImpl(instance, name, daemon, target, context)
+  const thread = build === undefined
+    ? new ThreadImpl(instance, name, daemon, target, context) as unknown as T
+    : build(instance, name, daemon, context)
   if (options?.trace !== undefined) thread.traceMode = options.trace // observability
   return thread
 }
+
+/**
+ * `make`, or, with `build`, `make` for a thread of another kind (a `Timer`):
+ * Python's `Thread.__init__` as a subclass calls it.
+ *
+ * @internal
+ */
+export const makeWith = <T extends ThreadImpl<any, any>>(
+  target: Effect.Effect<unknown, unknown, any>,
+  options: Thread.MakeOptions | undefined,
+  build?: Build<T>
+): Effect.Effect<T> =>
+  Effect.withFiber((fiber) => {
+    const thread = newThread(fiber, target, options, build)
+    return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
+  })
 
 /**
  * Starts `thread`: the error `start` fails with, or `undefined` once started.
@@ -67,11 +99,8 @@ export const make = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
-  Effect.withFiber((fiber) => {
-    // `make` cannot fail: an option that cannot be read is a defect.
-    const thread = newThread(fiber, target, options)
-    return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
-  })
+  // `make` cannot fail: an option that cannot be read is a defect.
+  makeWith(target, options) as Effect.Effect<Thread.Thread<A, E>>
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
@@ -87,7 +116,7 @@ export const spawn = <A, E, R>(
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
   // `make` then `start`, in one step.
   Effect.withFiber((parent) => {
-    const thread = newThread(parent, target, options)
+    const thread = newThread<ThreadImpl<A, E>>(parent, target, options)
     if (thread instanceof errors.ThreadError) return Effect.fail(thread)
     const error = startThread(thread, parent)
     return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
