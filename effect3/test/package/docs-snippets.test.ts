@@ -107,7 +107,7 @@ describe("README.md", () => {
     }`
     expect(readme).toContain(`npm install effect-threading@0 effect@3 ${platform}`)
     expect(readme).toContain(`npm install ${platform}`)
-    expect(read("src/internal/runMain.ts")).toContain(`npm install ${platform}`)
+    expect(read("src/internal/node.ts")).toContain(`npm install ${platform}`)
     expect(readme).toContain("@effect/vitest@^0.30")
   })
 
