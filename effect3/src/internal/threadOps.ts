@@ -13,6 +13,7 @@ import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
 import * as MutableRef from "effect/MutableRef"
+import * as Option from "effect/Option"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
@@ -75,21 +76,38 @@ export const makeWith = <T extends ThreadImpl<any, any>>(
 
 /**
  * Starts `thread`: the error `start` fails with, or `undefined` once started.
- * `starter` is the fiber starting it.
+ * `starter` is the fiber starting it; `site` the call's stack, if it was
+ * taken (`errors.callSite`).
  */
 const startThread = <A, E>(
   thread: ThreadImpl<A, E>,
-  starter: Fiber.RuntimeFiber<unknown, unknown>
+  starter: Fiber.RuntimeFiber<unknown, unknown>,
+  site?: string
 ): errors.ThreadError | undefined => {
   if (thread.fiber !== undefined) {
-    return errors.make(errors.messages.startedTwice)
+    return errors.misuse(errors.messages.startedTwice, site)
   }
   const live = thread.instance.live()
   if (live === undefined || !canStart(thread.instance.phase, thread.daemon)) {
-    return errors.make(errors.messages.atShutdown)
+    return errors.misuse(errors.messages.atShutdown, site)
   }
   startFiber(thread, live, starter)
   return undefined
+}
+
+// A misuse seen as the call is made (the usual case: `yield* Thread.join(t)`
+// is called just before it runs) takes the call's stack, so that its error
+// names the user's line; a correct call costs a few reads.
+
+/** Whether `start` would fail, seen from the call. */
+const startIsMisuse = (thread: ThreadImpl<unknown, unknown>): boolean =>
+  thread.fiber !== undefined || !canStart(thread.instance.phase, thread.daemon)
+
+/** Whether `join`/`await` would fail, seen from the call: not started, or the caller's own thread. */
+const joinIsMisuse = (thread: ThreadImpl<unknown, unknown>): boolean => {
+  if (thread.fiber === undefined) return true
+  const caller = Option.getOrUndefined(Fiber.getCurrentFiber())
+  return caller !== undefined && thread.instance.currentOf(caller.getFiberRef(currentThread)) === thread
 }
 
 /** @internal */
@@ -101,11 +119,14 @@ export const make = <A, E, R>(
   makeWith(target, options) as Effect.Effect<Thread.Thread<A, E>>
 
 /** @internal */
-export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
-  Effect.withFiberRuntime((starter) => {
-    const error = startThread(self as ThreadImpl<A, E>, starter)
+export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> => {
+  const thread = self as ThreadImpl<A, E>
+  const site = startIsMisuse(thread) ? errors.callSite(start) : undefined
+  return Effect.withFiberRuntime((starter) => {
+    const error = startThread(thread, starter, site)
     return error === undefined ? Effect.void : Effect.fail(error)
   })
+}
 
 /** @internal */
 export const spawn = <A, E, R>(
@@ -121,31 +142,40 @@ export const spawn = <A, E, R>(
   })
 
 /** @internal */
-export const setDaemon = dual<
-  (daemon: boolean) => <A, E>(self: Thread.Thread<A, E>) => Effect.Effect<void, errors.ThreadError>,
-  <A, E>(self: Thread.Thread<A, E>, daemon: boolean) => Effect.Effect<void, errors.ThreadError>
->(2, (self, daemon) =>
-  Effect.suspend(() => {
-    const thread = self as ThreadImpl<unknown, unknown>
-    if (thread.fiber !== undefined) {
-      return Effect.fail(errors.make(errors.messages.daemonOfActive))
-    }
-    thread.daemon = daemon
-    return Effect.void
-  }))
+export const setDaemon: {
+  (daemon: boolean): <A, E>(self: Thread.Thread<A, E>) => Effect.Effect<void, errors.ThreadError>
+  <A, E>(self: Thread.Thread<A, E>, daemon: boolean): Effect.Effect<void, errors.ThreadError>
+} = dual(
+  2,
+  function setDaemonOf<A, E>(self: Thread.Thread<A, E>, daemon: boolean): Effect.Effect<void, errors.ThreadError> {
+    const thread = self as ThreadImpl<A, E>
+    // `setDaemon(t, flag)` is on the stack; `t.pipe(setDaemon(flag))` calls this from `pipe`.
+    const site: string | undefined = thread.fiber !== undefined
+      ? errors.callSite(setDaemon) ?? errors.callSite(setDaemonOf)
+      : undefined
+    return Effect.suspend(() => {
+      if (thread.fiber !== undefined) {
+        return Effect.fail(errors.misuse(errors.messages.daemonOfActive, site))
+      }
+      thread.daemon = daemon
+      return Effect.void
+    })
+  }
+)
 
-/** The checks Python's `join` makes, then the thread's fiber. */
+/** The checks Python's `join` makes, then the thread's fiber. `site`: the call's stack, if taken. */
 const joinable = <A, E>(
   self: Thread.Thread<A, E>,
-  f: (fiber: Fiber.RuntimeFiber<A, E>) => Effect.Effect<any, any>
+  f: (fiber: Fiber.RuntimeFiber<A, E>) => Effect.Effect<any, any>,
+  site: string | undefined
 ) =>
   Effect.withFiberRuntime<any, any>((caller) => {
     const thread = self as ThreadImpl<A, E>
     if (thread.fiber === undefined) {
-      return Effect.fail(errors.make(errors.messages.joinBeforeStart))
+      return Effect.fail(errors.misuse(errors.messages.joinBeforeStart, site))
     }
     if (thread.instance.currentOf(caller.getFiberRef(currentThread)) === thread) {
-      return Effect.fail(errors.make(errors.messages.joinCurrent))
+      return Effect.fail(errors.misuse(errors.messages.joinCurrent, site))
     }
     return f(thread.fiber)
   })
@@ -155,22 +185,26 @@ export const join = <A, E>(
   self: Thread.Thread<A, E>,
   options?: Thread.JoinOptions
 ): Effect.Effect<void, errors.ThreadError> => {
+  const site = joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(join) : undefined
   if (options === undefined) {
-    return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    return joinable(self, awaitVoid, site)
   }
   return Effect.suspend(() => {
     const read = options_.read(options, ["timeout"])
     if (read instanceof errors.ThreadError) return Effect.fail(read)
-    if (read.timeout === undefined) return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    if (read.timeout === undefined) return joinable(self, awaitVoid, site)
     const timeout = options_.decodeTimeout("timeout", read.timeout)
     if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
-    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)), site)
   })
 }
 
+const awaitVoid = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<void> =>
+  Effect.asVoid(Fiber.await(fiber))
+
 /** @internal */
 export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
-  joinable(self, Fiber.await)
+  joinable(self, Fiber.await, joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(await_) : undefined)
 
 /** @internal */
 export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
