@@ -192,6 +192,7 @@ export const make = (options: options_.Resolved, entry: boolean): Effect.Effect<
     const instance = new ThreadingImpl(options, entry, registry, resources, skipJoin)
     instance.mainThread = new ThreadImpl(instance, "MainThread", false, Effect.void, Context.empty())
     processState.instances.add(instance)
+    if (entry) processState.entry = instance
     return instance
   })
 
@@ -211,6 +212,12 @@ export interface ProcessState {
   readonly instances: Set<ThreadingImpl>
   signals: number
   firstSignal?: signals.Signal | undefined
+  /**
+   * The instance an entry point (`runMain`, `launch`) runs, once made: kept
+   * after its shutdown, for a signal that comes while its app's layer is
+   * released.
+   */
+  entry?: ThreadingImpl | undefined
 }
 
 /** @internal */
@@ -250,12 +257,7 @@ export const receiveSignal = (signal: signals.Signal): signals.Received => {
  *
  * @internal
  */
-export const entryInstance = (): ThreadingImpl | undefined => {
-  for (const instance of processState.instances) {
-    if (instance.entry) return instance
-  }
-  return undefined
-}
+export const entryInstance = (): ThreadingImpl | undefined => processState.entry
 
 // -----------------------------------------------------------------------------
 // Queries

@@ -16,7 +16,7 @@ import type * as Layer from "effect/Layer"
 import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
-import { entryInstance, received, receiveSignal, type ThreadingImpl } from "./instance.js"
+import { entryInstance, received, receiveSignal } from "./instance.js"
 import * as options_ from "./options.js"
 import * as text from "./reportText.js"
 import * as signals from "./signals.js"
@@ -26,26 +26,14 @@ const installHint = "npm install @effect/platform@^0.97 @effect/platform-node@^0
 
 /**
  * Where the adapter is: loading `@effect/platform-node` (a signal then exits at
- * once: nothing has started), or running it. The entry's instance is kept
- * once seen (it is made as `NodeRuntime.runMain` starts the program), so that
- * a signal after the shutdown's last step, while the app's layer is released,
- * still finds it and arms the deadline.
+ * once: nothing has started), or running it.
  */
-type Adapter =
-  | { readonly _tag: "Loading" }
-  | { readonly _tag: "Loaded"; readonly instance: ThreadingImpl | undefined }
-
-/** The adapter, with the entry's instance if it exists now and was not seen yet. */
-const seen = (adapter: Adapter): Adapter => {
-  if (adapter._tag === "Loading" || adapter.instance !== undefined) return adapter
-  const instance = entryInstance()
-  return instance === undefined ? adapter : { _tag: "Loaded", instance }
-}
+type Adapter = { readonly _tag: "Loading" } | { readonly _tag: "Loaded" }
 
 /** The entry point as the signal policy sees it. */
 const entryOf = (adapter: Adapter): signals.Entry => {
   if (adapter._tag === "Loading") return { _tag: "Loading" }
-  const instance = adapter.instance
+  const instance = entryInstance()
   return instance === undefined ? { _tag: "Starting" } : {
     _tag: "Running",
     phase: instance.phase,
@@ -55,11 +43,11 @@ const entryOf = (adapter: Adapter): signals.Entry => {
 }
 
 /** Carries out what the policy decided for a signal. */
-const carryOut = (decision: signals.Decision, adapter: Adapter): void => {
+const carryOut = (decision: signals.Decision): void => {
   for (const action of decision.actions) {
     switch (action._tag) {
       case "InterruptMain":
-        if (adapter._tag === "Loaded") adapter.instance?.mainThread.fiber?.unsafeInterruptAsFork(FiberId.none)
+        entryInstance()?.mainThread.fiber?.unsafeInterruptAsFork(FiberId.none)
         break
       case "ArmDeadline":
         armDeadline(action.millis, decision.code)
@@ -93,18 +81,14 @@ export const runMain = <A, E>(
   // NodeRuntime.runMain interrupts the root fiber on the first signal and then
   // stops listening; this listener counts every signal and does what the
   // policy says.
-  const listener = (signal: signals.Signal) => {
-    const signalled = receiveSignal(signal)
-    adapter = seen(adapter)
-    carryOut(signals.decide(signalled, entryOf(adapter)), adapter)
-  }
+  const listener = (signal: signals.Signal) => carryOut(signals.decide(receiveSignal(signal), entryOf(adapter)))
   process.on("SIGINT", listener)
   process.on("SIGTERM", listener)
 
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
-    adapter = { _tag: "Loaded", instance: undefined }
+    adapter = { _tag: "Loaded" }
     // A throwing getter makes the program die with a ThreadError naming the
     // option, as an invalid value does.
     const read = options_.read(options, ["disablePrettyLogger", "layer"])
@@ -122,7 +106,6 @@ export const runMain = <A, E>(
         process.exit(signals.exitCode(signalled, Exit.isSuccess(exit)))
       }
     })
-    adapter = seen(adapter)
   }, (error: unknown) => {
     process.stderr.write(
       "Threading.runMain needs the optional peer dependencies @effect/platform and @effect/platform-node:\n" +
