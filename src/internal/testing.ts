@@ -1,0 +1,254 @@
+/**
+ * The machinery of `effect-threading/testing` (the `TestThreading` module):
+ * moving Effect 4's `TestClock` the way thread code needs, and running a
+ * program to a horizon while recording what it printed and reported.
+ *
+ * Why the helpers are needed (measured on effect 4.1.0, pinned in
+ * test/upstream.test.ts):
+ *
+ * - `TestClock.adjust` yields once before it wakes the first sleep (Effect 3
+ *   waited until every fiber was suspended), and a thread starts on the
+ *   scheduler's next tick: a sleep a few forks deep is not registered yet and
+ *   the clock jumps past it. `settle` lets every ready fiber run until it
+ *   waits first.
+ * - Until the clock is first adjusted, the first sleep on a `TestClock` forks
+ *   the clock's "not advancing" warning fiber inside an interruptible region:
+ *   in the finalizer of an interrupted fiber, that sleep receives the
+ *   interruption and the rest of the finalizer is cut, with no report.
+ *   `TestClock.adjust(0)` before anything sleeps retires the warning.
+ *
+ * What `run` records, it records through Effect's own services: a `Console`
+ * (lines, stamped with the virtual time), a `Logger` (every entry), a
+ * `Tracer` (the library's `thread NAME` spans give each thread's start, end
+ * and exit) and `Metric.FiberRuntimeMetrics` (the fibers left running).
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Formatter from "effect/Formatter"
+import * as Logger from "effect/Logger"
+import * as Metric from "effect/Metric"
+import * as References from "effect/References"
+import * as TestClock from "effect/testing/TestClock"
+import * as Tracer from "effect/Tracer"
+import type * as TestThreading from "../TestThreading.js"
+import type * as Threading from "../Threading.js"
+import { ThreadError } from "./errors.js"
+import * as options_ from "./options.js"
+import * as internal from "./threading.js"
+
+/** How many times `settle` yields: far more than the levels of threads a program starts at one instant. */
+const SETTLE_YIELDS = 100
+
+/** @internal */
+export const DEFAULT_HORIZON: Duration.Duration = Duration.minutes(1)
+
+/** @internal */
+export const settle: Effect.Effect<void> = Effect.replicateEffect(Effect.yieldNow, SETTLE_YIELDS, { discard: true })
+
+const invalidArgument = (fn: string, what: string, input: unknown) =>
+  new ThreadError({
+    message: `invalid argument to TestThreading.${fn}: expected ${what} (got ${options_.describeValue(input)})`
+  })
+
+/** The fiber's clock if it is a `TestClock`, else a defect saying how to get one. */
+const withTestClock = <A, E, R>(
+  fn: string,
+  f: (clock: TestClock.TestClock) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiber((fiber) => {
+    const clock = fiber.getRef(Clock.Clock) as Partial<TestClock.TestClock>
+    return typeof clock.adjust === "function"
+      ? f(clock as TestClock.TestClock)
+      : Effect.die(
+        new ThreadError({
+          message: `TestThreading.${fn} needs a TestClock: run it inside @effect/vitest's it.effect, ` +
+            `or provide TestClock.layer() from "effect/testing"`
+        })
+      )
+  })
+
+/** A duration argument, refused (as a defect naming the function) when negative, NaN or unparsable. */
+const decodeArgument = (fn: string, input: unknown): Duration.Duration | ThreadError => {
+  const decoded = options_.decodeDuration("duration", input, false)
+  return decoded instanceof ThreadError
+    ? new ThreadError({
+      message: decoded.message.replace(/^invalid option duration/, `invalid argument to TestThreading.${fn}`)
+    })
+    : decoded
+}
+
+/** @internal */
+export const adjust = (duration: Duration.Input): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const decoded = decodeArgument("adjust", duration)
+    if (decoded instanceof ThreadError) return Effect.die(decoded)
+    return withTestClock("adjust", (clock) => Effect.andThen(settle, clock.adjust(decoded)))
+  })
+
+const checkProgram = (fn: string, program: unknown): ThreadError | undefined =>
+  Effect.isEffect(program) ? undefined : invalidArgument(fn, "an Effect", program)
+
+/** @internal */
+export const fork = <A, E, R, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, R>,
+  options?: Threading.MainOptions<ROut, LE>
+): Effect.Effect<Fiber.Fiber<A, E | LE>, never, Exclude<R, Threading.Threading | ROut>> =>
+  Effect.suspend(() => {
+    const invalid = checkProgram("fork", program)
+    if (invalid !== undefined) return Effect.die(invalid)
+    return withTestClock("fork", (clock) =>
+      Effect.gen(function*() {
+        yield* clock.adjust(0) // before anything sleeps: retires the warning whose fork cuts a finalizer's sleep
+        const fiber = yield* Effect.forkDetach(internal.main(program, options))
+        yield* settle
+        return fiber
+      }))
+  })
+
+// -----------------------------------------------------------------------------
+// run: the recorders
+// -----------------------------------------------------------------------------
+
+const stdoutMethods = new Set(["log", "info", "debug", "dir", "dirxml", "table"])
+const stderrMethods = new Set(["error", "warn", "trace"])
+
+const textOf = (args: ReadonlyArray<unknown>): string =>
+  args.map((arg) => typeof arg === "string" ? arg : Formatter.format(arg)).join(" ")
+
+/** A `Console` that records the lines of the methods that print, stamped with the clock's time. */
+const recordingConsole = (
+  lines: Array<TestThreading.ConsoleLine>,
+  now: () => number
+): Console.Console => {
+  const record = (stream: "stdout" | "stderr") => (...args: ReadonlyArray<unknown>) => {
+    lines.push({ at: now(), stream, text: textOf(args) })
+  }
+  const ignore = () => {}
+  const console: Record<string, (...args: ReadonlyArray<unknown>) => void> = {}
+  for (
+    const method of [
+      "assert",
+      "clear",
+      "count",
+      "countReset",
+      "group",
+      "groupCollapsed",
+      "groupEnd",
+      "time",
+      "timeEnd",
+      "timeLog"
+    ]
+  ) {
+    console[method] = ignore
+  }
+  for (const method of stdoutMethods) console[method] = record("stdout")
+  for (const method of stderrMethods) console[method] = record("stderr")
+  return console as unknown as Console.Console
+}
+
+const recordingLogger = (entries: Array<TestThreading.LogEntry>) =>
+  Logger.make<unknown, void>((options) => {
+    const parts = Array.isArray(options.message) ? options.message : [options.message]
+    const annotations = options.fiber.getRef(References.CurrentLogAnnotations)
+    const thread = annotations["thread"]
+    entries.push({
+      at: options.date.getTime(),
+      level: options.logLevel,
+      message: textOf(parts),
+      thread: typeof thread === "string" ? thread : undefined,
+      annotations,
+      cause: options.cause
+    })
+  })
+
+/** A tracer keeping every span it makes (Effect's native spans, which record their attributes and exit). */
+const recordingTracer = (spans: Array<Tracer.NativeSpan>): Tracer.Tracer =>
+  Tracer.make({
+    span: (options) => {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    }
+  })
+
+const millis = (nanos: bigint): number => Number(nanos / BigInt(1_000_000))
+
+/** The library's `thread NAME` spans (docs/observability.md), as thread reports. */
+const threadsOf = (spans: ReadonlyArray<Tracer.NativeSpan>): ReadonlyArray<TestThreading.ThreadReport> =>
+  spans.filter((span) => span.attributes.has("thread.name") && span.name.startsWith("thread ")).map((span) => {
+    const status = span.status
+    const ended = status._tag === "Ended"
+    const outcome = span.attributes.get("thread.outcome")
+    const ident = span.attributes.get("thread.ident")
+    return {
+      name: String(span.attributes.get("thread.name")),
+      daemon: span.attributes.get("thread.daemon") === true,
+      ident: typeof ident === "number" ? ident : undefined,
+      startedAt: millis(status.startTime),
+      endedAt: ended ? millis(status.endTime) : undefined,
+      exit: ended ? status.exit : undefined,
+      outcome: ended ? (typeof outcome === "string" ? outcome : "left_behind") : "running"
+    } as TestThreading.ThreadReport
+  })
+
+/** @internal */
+export const run = <A, E, R, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, R>,
+  options?: TestThreading.RunOptions<ROut, LE>
+): Effect.Effect<TestThreading.Report<A, E | LE>, never, Exclude<R, Threading.Threading | ROut>> =>
+  Effect.suspend(() => {
+    const invalid = checkProgram("run", program)
+    if (invalid !== undefined) return Effect.die(invalid)
+    const read = options_.read(options, ["horizon"])
+    if (read instanceof ThreadError) return Effect.die(read)
+    let horizon = DEFAULT_HORIZON
+    if (read.horizon !== undefined) {
+      const decoded = options_.decodeDuration("horizon", read.horizon, false)
+      if (decoded instanceof ThreadError) return Effect.die(decoded)
+      horizon = decoded
+    }
+    const console: Array<TestThreading.ConsoleLine> = []
+    const logs: Array<TestThreading.LogEntry> = []
+    const spans: Array<Tracer.NativeSpan> = []
+    let fibersRunning = 0
+    const fiberCounter: Metric.FiberRuntimeMetricsService = {
+      recordFiberStart: () => {
+        fibersRunning++
+      },
+      recordFiberEnd: () => {
+        fibersRunning--
+      }
+    }
+    return Effect.gen(function*() {
+      const clock = (yield* Clock.clockWith(Effect.succeed)) as TestClock.TestClock
+      const recorded = internal.main(program, options).pipe(
+        Effect.provideService(Metric.FiberRuntimeMetrics, fiberCounter),
+        Effect.withTracer(recordingTracer(spans)),
+        Effect.provide(Logger.layer([recordingLogger(logs)])),
+        Effect.provideService(Console.Console, recordingConsole(console, () => clock.currentTimeMillisUnsafe())),
+        Effect.exit,
+        Effect.zip(Clock.currentTimeMillis)
+      )
+      yield* clock.adjust(0) // before anything sleeps: retires the warning whose fork cuts a finalizer's sleep
+      const fiber = yield* Effect.forkDetach(recorded)
+      yield* settle
+      yield* clock.adjust(horizon)
+      const done = fiber.pollUnsafe()
+      const ended = done !== undefined && done._tag === "Success" ? done.value : undefined
+      return {
+        exit: ended?.[0],
+        endedAt: ended?.[1],
+        console,
+        stdout: console.filter((line) => line.stream === "stdout").map((line) => line.text),
+        stderr: console.filter((line) => line.stream === "stderr").map((line) => line.text),
+        logs,
+        threads: threadsOf(spans),
+        fibersRunning
+      } satisfies TestThreading.Report<A, E | LE>
+    }).pipe(Effect.provide(TestClock.layer()))
+  })
