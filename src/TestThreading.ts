@@ -123,8 +123,10 @@ export interface LogEntry {
  * `outcome` tells how it ended: `"success"`, `"failure"` (it failed or died:
  * the excepthook saw it), `"interrupted"` (by `Thread.interrupt` or a
  * `Thread.cancel`), `"interrupted_at_shutdown"` (a daemon stopped at exit,
- * or a non-daemon after `shutdownTimeout`), `"left_behind"` (it did not stop
- * within `daemonGrace`), or `"running"` (the horizon came first).
+ * or a non-daemon after `shutdownTimeout`), `"left_behind"` (still running
+ * when `main` returned: it did not stop within `daemonGrace`; `endedAt` and
+ * `exit` tell whether it ended later, before the horizon), or `"running"`
+ * (the horizon came before `main` returned).
  *
  * @example
  * ```ts
@@ -287,8 +289,10 @@ export const fork: <A, E, R, ROut = never, LE = never>(
  * thread's exit, and the fibers left running.
  *
  * Each sleep wakes at its exact time, however deep the thread that sleeps;
- * finalizers run whole. The program's `Console`, loggers and tracer are
- * replaced by recorders: nothing is printed. It needs no `TestClock` around
+ * finalizers run whole. The program's `Console` and loggers are replaced
+ * by recorders: nothing is printed. Threads are followed through Effect's
+ * fiber-lifecycle hook (`Metric.FiberRuntimeMetrics`), which changes nothing
+ * the program does or reports. It needs no `TestClock` around
  * it, nor any test framework.
  *
  * Dies with a `ThreadError` naming the argument when `program` is not an

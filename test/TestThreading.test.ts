@@ -205,7 +205,7 @@ describe("TestThreading.run reports", () => {
         ["crasher", false, "failure", 0, 0],
         ["victim", false, "interrupted", 0, 1000],
         ["watcher", true, "interrupted_at_shutdown", 1000, 2000],
-        ["stubborn", true, "left_behind", 1000, 5000]
+        ["stubborn", true, "left_behind", 1000, undefined] // its finalizer sleeps until 62 s
       ])
       expect(report.threads[0]!.exit).toStrictEqual(Exit.succeed(42))
       expect(report.threads.every((t) => typeof t.ident === "number")).toBe(true)
@@ -216,6 +216,18 @@ describe("TestThreading.run reports", () => {
         ])
       )
       expect(report.fibersRunning).toBeGreaterThan(0) // the stubborn daemon, left behind
+    }))
+
+  it.effect("a thread left behind that ends later, before the horizon: left_behind, with its real end", () =>
+    Effect.gen(function*() {
+      const report = yield* TestThreading.run(
+        Thread.spawn(Effect.never.pipe(Effect.ensuring(Effect.sleep("10 seconds"))), { name: "slow", daemon: true }),
+        { daemonGrace: "1 second" }
+      )
+      expect(report.endedAt).toBe(1000)
+      expect(report.threads.map((t) => [t.name, t.outcome, t.endedAt])).toEqual([["slow", "left_behind", 10_000]])
+      expect(Exit.hasInterrupts(report.threads[0]!.exit!)).toBe(true)
+      expect(report.fibersRunning).toBe(0) // it has ended since
     }))
 
   it.effect("nothing left running after a program that ended", () =>

@@ -17,15 +17,17 @@
  *   interruption and the rest of the finalizer is cut, with no report.
  *   `TestClock.adjust(0)` before anything sleeps retires the warning.
  *
- * What `run` records, it records through Effect's own services: a `Console`
- * (lines, stamped with the virtual time), a `Logger` (every entry), a
- * `Tracer` (the library's `thread NAME` spans give each thread's start, end
- * and exit) and `Metric.FiberRuntimeMetrics` (the fibers left running).
+ * What `run` records, it records through Effect's own services, none of
+ * which changes what the program does or reports: a `Console` (lines,
+ * stamped with the virtual time), a `Logger` (every entry), and
+ * `Metric.FiberRuntimeMetrics`, the fiber-lifecycle hook (each thread's end
+ * and exit, and the fibers left running).
  *
  * @internal
  */
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
@@ -34,10 +36,10 @@ import * as Logger from "effect/Logger"
 import * as Metric from "effect/Metric"
 import * as References from "effect/References"
 import * as TestClock from "effect/testing/TestClock"
-import * as Tracer from "effect/Tracer"
 import type * as TestThreading from "../TestThreading.js"
 import type * as Threading from "../Threading.js"
 import { ThreadError } from "./errors.js"
+import * as observability from "./observability.js"
 import * as options_ from "./options.js"
 import * as internal from "./threading.js"
 
@@ -166,35 +168,56 @@ const recordingLogger = (entries: Array<TestThreading.LogEntry>) =>
     })
   })
 
-/** A tracer keeping every span it makes (Effect's native spans, which record their attributes and exit). */
-const recordingTracer = (spans: Array<Tracer.NativeSpan>): Tracer.Tracer =>
-  Tracer.make({
-    span: (options) => {
-      const span = new Tracer.NativeSpan(options)
-      spans.push(span)
-      return span
+/**
+ * Follows the threads started under the program through the fiber-lifecycle
+ * hook: each fiber's context names the thread it belongs to (the library's
+ * `currentThread`); a thread's end is seen at the first fiber end after its
+ * own fiber has ended (its own, or a child's at the same instant).
+ */
+class ThreadRecorder implements Metric.FiberRuntimeMetricsService {
+  /** Fibers started and not yet ended. */
+  running = 0
+  /** The threads seen, in start order, with when and how they ended. */
+  readonly threads = new Map<internal.ThreadImpl<unknown, unknown>, { endedAt?: number; outcome?: string }>()
+  /** The threads still running when `main` returned. */
+  leftBehind: ReadonlySet<internal.ThreadImpl<unknown, unknown>> = new Set()
+  constructor(readonly now: () => number) {}
+  readonly recordFiberStart = (context: Context.Context<never>): void => {
+    this.running++
+    const thread = Context.get(context, internal.currentThread)
+    if (thread !== undefined && thread !== thread.instance.mainThread && !this.threads.has(thread)) {
+      this.threads.set(thread, {})
     }
-  })
-
-const millis = (nanos: bigint): number => Number(nanos / BigInt(1_000_000))
-
-/** The library's `thread NAME` spans (docs/observability.md), as thread reports. */
-const threadsOf = (spans: ReadonlyArray<Tracer.NativeSpan>): ReadonlyArray<TestThreading.ThreadReport> =>
-  spans.filter((span) => span.attributes.has("thread.name") && span.name.startsWith("thread ")).map((span) => {
-    const status = span.status
-    const ended = status._tag === "Ended"
-    const outcome = span.attributes.get("thread.outcome")
-    const ident = span.attributes.get("thread.ident")
-    return {
-      name: String(span.attributes.get("thread.name")),
-      daemon: span.attributes.get("thread.daemon") === true,
-      ident: typeof ident === "number" ? ident : undefined,
-      startedAt: millis(status.startTime),
-      endedAt: ended ? millis(status.endTime) : undefined,
-      exit: ended ? status.exit : undefined,
-      outcome: ended ? (typeof outcome === "string" ? outcome : "left_behind") : "running"
-    } as TestThreading.ThreadReport
-  })
+  }
+  readonly recordFiberEnd = (context: Context.Context<never>): void => {
+    this.running--
+    const thread = Context.get(context, internal.currentThread)
+    const seen = thread === undefined ? undefined : this.threads.get(thread)
+    const exit = thread?.fiber?.pollUnsafe()
+    if (seen !== undefined && seen.endedAt === undefined && exit !== undefined) {
+      seen.endedAt = this.now()
+      seen.outcome = observability.outcomeOf(exit, thread!.instance)
+    }
+  }
+  /** Called as `main` returns. */
+  readonly mainEnded = (): void => {
+    this.leftBehind = new Set(
+      [...this.threads.keys()].filter((thread) => this.threads.get(thread)!.endedAt === undefined)
+    )
+  }
+  report(): ReadonlyArray<TestThreading.ThreadReport> {
+    return [...this.threads].map(([thread, { endedAt, outcome }]) => ({
+      name: thread.name,
+      daemon: thread.daemon,
+      ident: thread.ident,
+      startedAt: thread.startedAt,
+      endedAt,
+      exit: thread.fiber?.pollUnsafe(),
+      outcome:
+        (this.leftBehind.has(thread) ? "left_behind" : outcome ?? "running") as TestThreading.ThreadReport["outcome"]
+    }))
+  }
+}
 
 /** @internal */
 export const run = <A, E, R, ROut = never, LE = never>(
@@ -214,24 +237,16 @@ export const run = <A, E, R, ROut = never, LE = never>(
     }
     const console: Array<TestThreading.ConsoleLine> = []
     const logs: Array<TestThreading.LogEntry> = []
-    const spans: Array<Tracer.NativeSpan> = []
-    let fibersRunning = 0
-    const fiberCounter: Metric.FiberRuntimeMetricsService = {
-      recordFiberStart: () => {
-        fibersRunning++
-      },
-      recordFiberEnd: () => {
-        fibersRunning--
-      }
-    }
     return Effect.gen(function*() {
       const clock = (yield* Clock.clockWith(Effect.succeed)) as TestClock.TestClock
+      const now = () => clock.currentTimeMillisUnsafe()
+      const threads = new ThreadRecorder(now)
       const recorded = internal.main(program, options).pipe(
-        Effect.provideService(Metric.FiberRuntimeMetrics, fiberCounter),
-        Effect.withTracer(recordingTracer(spans)),
+        Effect.provideService(Metric.FiberRuntimeMetrics, threads),
         Effect.provide(Logger.layer([recordingLogger(logs)])),
-        Effect.provideService(Console.Console, recordingConsole(console, () => clock.currentTimeMillisUnsafe())),
+        Effect.provideService(Console.Console, recordingConsole(console, now)),
         Effect.exit,
+        Effect.tap(() => Effect.sync(threads.mainEnded)),
         Effect.zip(Clock.currentTimeMillis)
       )
       yield* clock.adjust(0) // before anything sleeps: retires the warning whose fork cuts a finalizer's sleep
@@ -247,8 +262,8 @@ export const run = <A, E, R, ROut = never, LE = never>(
         stdout: console.filter((line) => line.stream === "stdout").map((line) => line.text),
         stderr: console.filter((line) => line.stream === "stderr").map((line) => line.text),
         logs,
-        threads: threadsOf(spans),
-        fibersRunning
+        threads: threads.report(),
+        fibersRunning: threads.running
       } satisfies TestThreading.Report<A, E | LE>
     }).pipe(Effect.provide(TestClock.layer()))
   })
