@@ -250,11 +250,14 @@ export const adjust: (duration: Duration.Input) => Effect.Effect<void> = interna
 
 /**
  * Starts `Threading.main(program, options)` in a fiber of its own on the
- * current `TestClock`, once the clock is ready for it (adjusted by zero, so a
- * finalizer's first sleep is not cut), and returns when the program has
- * reached its first wait. Move the clock with `adjust`, then look at the
- * fiber. The fiber belongs to no scope of the test: a program that never
- * ends leaves the test free to end.
+ * current `TestClock`, at the clock's current time, and returns when the
+ * program's first instant is over — every thread it started has reached its
+ * first wait, however deep and however many steps away. (The program starts
+ * inside a wake-up of the clock, which waits for all that: the clock is set
+ * 1 ms back and moved 1 ms forward, and ends where it was. Moving the clock
+ * also readies it, so a finalizer's first sleep is not cut.) Move the clock
+ * with `adjust`, then look at the fiber. The fiber belongs to no scope of the
+ * test: a program that never ends leaves the test free to end.
  *
  * @example
  * ```ts
@@ -288,8 +291,9 @@ export const fork: <A, E, R, ROut = never, LE = never>(
  * exit and when `main` returned, the console lines, the log entries, every
  * thread's exit, and the fibers left running.
  *
- * Each sleep wakes at its exact time, however deep the thread that sleeps;
- * finalizers run whole. The program's `Console` and loggers are replaced
+ * Each sleep wakes at its exact time, however deep the thread that sleeps
+ * and however many steps its first instant takes (the program starts inside
+ * a wake-up of the clock, as with `fork`); finalizers run whole. The program's `Console` and loggers are replaced
  * by recorders: nothing is printed. Threads are followed through Effect's
  * fiber-lifecycle hook (`Metric.FiberRuntimeMetrics`), which changes nothing
  * the program does or reports. It needs no `TestClock` around

@@ -132,6 +132,28 @@ describe("the rituals the helper replaces (Effect 4.1.0)", () => {
       expect(report.threads.map((t) => [t.name, t.outcome])).toEqual([["flusher", "interrupted_at_shutdown"]])
     }))
 
+  it.effect("a first instant of many steps (no count of yields would do): run and fork still see its sleeps", () =>
+    Effect.gen(function*() {
+      // 20,000 steps, each a yield to the scheduler, before the thread's first sleep
+      const busy = Effect.replicateEffect(Effect.yieldNow, 20_000, { discard: true })
+      const program = Thread.spawn(busy.pipe(Effect.andThen(Effect.sleep("3 seconds"))))
+      const report = yield* TestThreading.run(program)
+      expect(report.endedAt).toBe(3000)
+      const fiber = yield* TestThreading.fork(program.pipe(Effect.andThen(Effect.succeed("done"))))
+      yield* TestThreading.adjust("2999 millis")
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* TestThreading.adjust("1 millis")
+      expect(fiber.pollUnsafe()).toStrictEqual(Exit.succeed("done"))
+    }))
+
+  it.effect("fork leaves the test's clock where it was", () =>
+    Effect.gen(function*() {
+      yield* TestClock.adjust("5 seconds")
+      const fiber = yield* TestThreading.fork(Clock.currentTimeMillis)
+      expect(yield* Clock.currentTimeMillis).toBe(5000)
+      expect(fiber.pollUnsafe()).toStrictEqual(Exit.succeed(5000))
+    }))
+
   it.effect("threads started four levels deep at t = 0 sleep their exact time", () =>
     Effect.gen(function*() {
       const nested = (depth: number): Effect.Effect<void, never, Threading.Threading> =>

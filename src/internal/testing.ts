@@ -9,8 +9,10 @@
  * - `TestClock.adjust` yields once before it wakes the first sleep (Effect 3
  *   waited until every fiber was suspended), and a thread starts on the
  *   scheduler's next tick: a sleep a few forks deep is not registered yet and
- *   the clock jumps past it. `settle` lets every ready fiber run until it
- *   waits first.
+ *   the clock jumps past it. `run` and `fork` start the program inside a
+ *   wake-up of the clock, which waits for it at any depth; `adjust` lets
+ *   every ready fiber run until it waits first (`settle`), for programs
+ *   forked otherwise.
  * - Until the clock is first adjusted, the first sleep on a `TestClock` forks
  *   the clock's "not advancing" warning fiber inside an interruptible region:
  *   in the finalizer of an interrupted fiber, that sleep receives the
@@ -95,6 +97,28 @@ export const adjust = (duration: Duration.Input): Effect.Effect<void> =>
 const checkProgram = (fn: string, program: unknown): ThreadError | undefined =>
   Effect.isEffect(program) ? undefined : invalidArgument(fn, "an Effect", program)
 
+/**
+ * Forks `effect` so that it starts inside a wake-up of the clock, at the
+ * clock's current time: the clock is set 1 ms back, the fiber sleeps 1 ms,
+ * and the clock is moved 1 ms forward. A wake-up waits until every fiber it
+ * resumed or forked has suspended, however many steps and threads deep: when
+ * this returns, the program's first instant is over and its first sleeps are
+ * registered — no count of yields can promise that. Setting the clock, as
+ * adjusting it does, also retires the clock's warning whose fork would cut a
+ * finalizer's first sleep, before anything sleeps.
+ */
+const forkInWakeUp = <A, E, R>(
+  clock: TestClock.TestClock,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<Fiber.Fiber<A, E>, never, R> =>
+  Effect.gen(function*() {
+    yield* clock.setTime(clock.currentTimeMillisUnsafe() - 1)
+    const fiber = yield* Effect.forkDetach(Effect.andThen(Effect.sleep(1), effect))
+    yield* settle // the fiber's sleep is registered
+    yield* clock.adjust(1)
+    return fiber
+  })
+
 /** @internal */
 export const fork = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
@@ -103,13 +127,7 @@ export const fork = <A, E, R, ROut = never, LE = never>(
   Effect.suspend(() => {
     const invalid = checkProgram("fork", program)
     if (invalid !== undefined) return Effect.die(invalid)
-    return withTestClock("fork", (clock) =>
-      Effect.gen(function*() {
-        yield* clock.adjust(0) // before anything sleeps: retires the warning whose fork cuts a finalizer's sleep
-        const fiber = yield* Effect.forkDetach(internal.main(program, options))
-        yield* settle
-        return fiber
-      }))
+    return withTestClock("fork", (clock) => forkInWakeUp(clock, internal.main(program, options)))
   })
 
 // -----------------------------------------------------------------------------
@@ -249,9 +267,7 @@ export const run = <A, E, R, ROut = never, LE = never>(
         Effect.tap(() => Effect.sync(threads.mainEnded)),
         Effect.zip(Clock.currentTimeMillis)
       )
-      yield* clock.adjust(0) // before anything sleeps: retires the warning whose fork cuts a finalizer's sleep
-      const fiber = yield* Effect.forkDetach(recorded)
-      yield* settle
+      const fiber = yield* forkInWakeUp(clock, recorded) // starts at 0
       yield* clock.adjust(horizon)
       const done = fiber.pollUnsafe()
       const ended = done !== undefined && done._tag === "Success" ? done.value : undefined
