@@ -94,8 +94,13 @@ export const adjust = (duration: Duration.Input): Effect.Effect<void> =>
     return withTestClock("adjust", (clock) => Effect.andThen(settle, clock.adjust(decoded)))
   })
 
-const checkProgram = (fn: string, program: unknown): ThreadError | undefined =>
-  Effect.isEffect(program) ? undefined : invalidArgument(fn, "an Effect", program)
+/** `f()`, once `program` is known to be an Effect: otherwise a defect naming the function's argument. */
+const withProgram = <X, R>(
+  fn: string,
+  program: unknown,
+  f: () => Effect.Effect<X, never, R>
+): Effect.Effect<X, never, R> =>
+  Effect.suspend(() => Effect.isEffect(program) ? f() : Effect.die(invalidArgument(fn, "an Effect", program)))
 
 /**
  * Forks `effect` so that it starts inside a wake-up of the clock, at the
@@ -124,11 +129,11 @@ export const fork = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: Threading.MainOptions<ROut, LE>
 ): Effect.Effect<Fiber.Fiber<A, E | LE>, never, Exclude<R, Threading.Threading | ROut>> =>
-  Effect.suspend(() => {
-    const invalid = checkProgram("fork", program)
-    if (invalid !== undefined) return Effect.die(invalid)
-    return withTestClock("fork", (clock) => forkInWakeUp(clock, internal.main(program, options)))
-  })
+  withProgram(
+    "fork",
+    program,
+    () => withTestClock("fork", (clock) => forkInWakeUp(clock, internal.main(program, options)))
+  )
 
 // -----------------------------------------------------------------------------
 // run: the recorders
@@ -242,9 +247,7 @@ export const run = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: TestThreading.RunOptions<ROut, LE>
 ): Effect.Effect<TestThreading.Report<A, E | LE>, never, Exclude<R, Threading.Threading | ROut>> =>
-  Effect.suspend(() => {
-    const invalid = checkProgram("run", program)
-    if (invalid !== undefined) return Effect.die(invalid)
+  withProgram("run", program, () => {
     const read = options_.read(options, ["horizon"])
     if (read instanceof ThreadError) return Effect.die(read)
     let horizon = DEFAULT_HORIZON

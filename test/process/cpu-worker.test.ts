@@ -21,7 +21,14 @@ const timeout = 120_000
 /** Slack for process scheduling on a loaded 2-core machine. */
 const margin = 2_000
 
-const run = (mode: string) => startTs("examples/cpu-worker.ts", mode)
+/** Runs the example in `mode` to its end, waiting for two lines on the way; it must end with code 0. */
+const runMode = async (mode: string, first: string, second: string) => {
+  const p = startTs("examples/cpu-worker.ts", mode)
+  const lines = [await p.waitFor(first, timeout), await p.waitFor(second, timeout)] as const
+  const ended = await endOf(p, timeout)
+  expect(ended.code).toBe(0)
+  return { p, lines, ended }
+}
 
 /** The stdout lines strictly between two lines (by position). */
 const between = (p: Running, from: Line, to: Line): ReadonlyArray<Line> =>
@@ -40,12 +47,12 @@ const story = (p: Running) => p.out().filter((line) => line !== "tick" && line.l
 
 describe("examples/cpu-worker.ts", () => {
   it("a non-daemon thread's worker is waited for, and the ticks go on while it computes", { timeout }, async () => {
-    const p = run("non-daemon")
-    const started = await p.waitFor("fib(40) started in a worker", timeout)
-    const answered = await p.waitFor("fib(40) = 102334155", timeout)
-    const ended = await endOf(p, timeout)
+    const { ended, lines: [started, answered], p } = await runMode(
+      "non-daemon",
+      "fib(40) started in a worker",
+      "fib(40) = 102334155"
+    )
     expect(p.err()).toBe("")
-    expect(ended.code).toBe(0)
     // main's own code ended first; the exit waited for the thread, and came right after its answer
     expect(story(p)).toEqual(["Main program exits.", "fib(40) started in a worker", "fib(40) = 102334155"])
     expect(ended.at - answered.at).toBeLessThan(margin)
@@ -56,13 +63,13 @@ describe("examples/cpu-worker.ts", () => {
   })
 
   it("a daemon thread's worker is terminated at exit, mid-computation, at once", { timeout }, async () => {
-    const p = run("daemon")
-    const started = await p.waitFor("fib(60) started in a worker", timeout)
-    const mainEnded = await p.waitFor("Main program exits.", timeout)
-    const ended = await endOf(p, timeout)
+    const { ended, lines: [started, mainEnded], p } = await runMode(
+      "daemon",
+      "fib(60) started in a worker",
+      "Main program exits."
+    )
     // no daemonGrace warning: the worker was not waited for (a busy worker cannot read the close message)
     expect(p.err()).toBe("")
-    expect(ended.code).toBe(0)
     expect(story(p)).toEqual([
       "fib(60) started in a worker",
       "Main program exits.",
@@ -78,11 +85,11 @@ describe("examples/cpu-worker.ts", () => {
   it("the control: the same computation in the thread's own fiber stops every tick until it is done", {
     timeout
   }, async () => {
-    const p = run("in-fiber")
-    const started = await p.waitFor("fib(40) started in the thread's fiber", timeout)
-    const answered = await p.waitFor("fib(40) = 102334155", timeout)
-    const ended = await endOf(p, timeout)
-    expect(ended.code).toBe(0)
+    const { lines: [started, answered], p } = await runMode(
+      "in-fiber",
+      "fib(40) started in the thread's fiber",
+      "fib(40) = 102334155"
+    )
     const { ticks } = ticksBetween(p, started, answered)
     expect(ticks).toBeLessThanOrEqual(1) // (one may be scheduled before the computation begins)
     expect(answered.at - started.at).toBeGreaterThan(200)
