@@ -17,11 +17,13 @@
  * install), so the timeouts are generous.
  */
 import { execFile } from "node:child_process"
+import * as fsSync from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { guidesNamedIn, guidesOf, linksOf, problemsOf } from "./links.js"
 
 const repo = fileURLToPath(new URL("../..", import.meta.url))
 const consumerSources = fileURLToPath(new URL("./consumer", import.meta.url))
@@ -144,7 +146,9 @@ describe("the packed package", () => {
     }
     expect(files).toContain("package.json")
     expect(files).toContain("LICENSE")
-    expect(files.filter((file) => /^(test|examples|bench|docs|\.changeset|\.ci)\//.test(file))).toEqual([])
+    expect(files.filter((file) => /^(test|examples|bench|\.changeset|\.ci)\//.test(file))).toEqual([])
+    // of docs/, the guides only (not the generated API site)
+    expect(files.filter((file) => file.startsWith("docs/") && !/^docs\/[\w-]+\.md$/.test(file))).toEqual([])
     expect(files.filter((file) => /tsconfig|eslint|typedoc|vitest/.test(file))).toEqual([])
 
     const manifest = JSON.parse(await fs.readFile(path.join(installed, "package.json"), "utf8"))
@@ -218,4 +222,61 @@ describe("the packed package", () => {
     expect(threading.stdout).toBe("imported\n")
     expect(threading.code).toBe(0)
   }, minutes(1))
+})
+
+describe("the guides in the package", () => {
+  const installed = () => path.join(project, "node_modules", "effect-threading")
+  const readme = () => fsSync.readFileSync(path.join(installed(), "README.md"), "utf8")
+
+  it("holds every guide of docs/, beside the README", () => {
+    const guides = guidesOf(repo)
+    expect(guides).toEqual(expect.arrayContaining(["docs/shutdown.md", "docs/testing.md", "docs/toolkit.md"]))
+    expect(guidesOf(installed())).toEqual(guides)
+  })
+
+  it("links from the README every guide it names, and names only guides it ships", () => {
+    const named = guidesNamedIn(readme())
+    expect(named).toEqual(expect.arrayContaining(["docs/shutdown.md", "docs/observability.md", "docs/cluster.md"]))
+    const linked = new Set(linksOf(readme()).map((link) => link.target.split("#")[0]))
+    expect(named.filter((guide) => !linked.has(guide))).toEqual([])
+    expect(named.filter((guide) => !fsSync.existsSync(path.join(installed(), guide)))).toEqual([])
+  })
+
+  it("has links that work there: relative ones inside the package, repository addresses to files of the repository", () => {
+    const docs = ["README.md", "CHANGELOG.md", ...guidesOf(installed())]
+    expect(docs.flatMap((doc) => problemsOf({ pkg: installed(), repository: repo }, doc))).toEqual([])
+  })
+
+  it("would report a link that leaves the package, a missing heading and an address the repository lacks", async () => {
+    const pkg = await fs.mkdtemp(path.join(os.tmpdir(), "effect-threading-links-"))
+    try {
+      await fs.mkdir(path.join(pkg, "docs"))
+      await fs.writeFile(path.join(pkg, "docs", "a.md"), "# A\n\n## Two words\n")
+      await fs.writeFile(
+        path.join(pkg, "README.md"),
+        [
+          "[ok](docs/a.md#two-words) [ok](#readme) [ok](https://effect.website)",
+          "[ok](https://github.com/effect-threading/effect-threading/blob/main/README.md#install)",
+          "[ok](https://github.com/effect-threading/effect-threading/tree/main/examples)",
+          "[out](../examples/timer.ts) [gone](docs/b.md) [anchor](docs/a.md#three)",
+          "[address](https://github.com/effect-threading/effect-threading/blob/main/examples/nope.ts)",
+          "[folder](https://github.com/effect-threading/effect-threading/blob/main/examples)",
+          "```md",
+          "[in code](nowhere.md)",
+          "```",
+          "# Readme"
+        ].join("\n")
+      )
+      expect(problemsOf({ pkg, repository: repo }, "README.md")).toEqual([
+        "README.md:4 (../examples/timer.ts): not in the package",
+        "README.md:4 (docs/b.md): not in the package",
+        "README.md:4 (docs/a.md#three): no heading for #three",
+        "README.md:5 (https://github.com/effect-threading/effect-threading/blob/main/examples/nope.ts): " +
+        "not a file of the repository",
+        "README.md:6 (https://github.com/effect-threading/effect-threading/blob/main/examples): blob/ names a folder"
+      ])
+    } finally {
+      await fs.rm(pkg, { recursive: true, force: true })
+    }
+  })
 })
