@@ -7,7 +7,9 @@
  * dependency error or warning. Two consumer programs run there:
  * `consumer/program.mjs` (plain JavaScript) and `consumer/program.ts`
  * (compiled by the project's own `tsc` against the published `.d.ts` files),
- * both through `Threading.runMain`.
+ * both through `Threading.runMain`. The installed package is version 1.x,
+ * the version package.json and the README give (the tarball is named after
+ * it), and the guides are in it with links that work there (links.ts).
  *
  * Everything runs on this process's Node (`process.execPath`; Node 22 under
  * `npm test`, from the `node` devDependency): `@effect/platform-node` 4
@@ -80,6 +82,9 @@ const installedVersion = async (name: string): Promise<string> => {
   return manifest.version
 }
 
+/** This repository's package.json: the Effect 4 edition. */
+const manifest = JSON.parse(await fs.readFile(path.join(repo, "package.json"), "utf8"))
+
 /** The peer dependencies as a user of the Effect 4 edition installs them (README). */
 const peerSpecs = ["effect@^4.1.0", "@effect/platform-node@^4.1.0"]
 
@@ -132,6 +137,25 @@ describe("the packed package", () => {
     expect(await version("@effect/platform-node")).toMatch(/^4\./)
     // `npm ls` exits non-zero on a missing or invalid peer dependency
     await ok("npm", ["ls", "--all"], project)
+  })
+
+  it("is effect-threading 1.x, the version of package.json, in a tarball named after it as the README says", async () => {
+    expect(manifest.version).toMatch(/^1\.\d+\.\d+$/)
+    expect(path.basename(tarball)).toBe(`effect-threading-${manifest.version}.tgz`)
+    const readme = await fs.readFile(path.join(repo, "README.md"), "utf8")
+    expect(readme).toContain(`effect-threading-${manifest.version}.tgz`)
+    const installed = JSON.parse(
+      await fs.readFile(path.join(project, "node_modules", "effect-threading", "package.json"), "utf8")
+    )
+    expect(installed.version).toBe(manifest.version)
+    // what a user of the app sees
+    const listed = await ok("npm", ["ls", "effect-threading"], project)
+    expect(listed.stdout).toContain(`effect-threading@${manifest.version}`)
+    // the shipped CHANGELOG's latest entry is this version, and it is about this edition
+    const changelog = await fs.readFile(path.join(project, "node_modules", "effect-threading", "CHANGELOG.md"), "utf8")
+    expect(/^## (.+)$/m.exec(changelog)?.[1]).toBe(manifest.version)
+    expect(changelog).toContain("The Effect 4 edition")
+    expect(changelog).not.toContain("for Effect 3 programs")
   })
 
   it("holds the built ESM JavaScript, declarations and source maps, and no tests or tooling", async () => {

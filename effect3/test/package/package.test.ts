@@ -5,6 +5,10 @@
  * the versions this repository uses. Two consumer programs run there:
  * `consumer/program.mjs` (plain JavaScript) and `consumer/program.ts`
  * (compiled by the project's own `tsc` against the published `.d.ts` files).
+ * The installed package is version 0.x, the version package.json and the
+ * README give (the tarball is named after it), and the guides are in it with
+ * links that work there (links.ts; repository addresses are checked against
+ * the repository, this folder's parent).
  *
  * One pack and one install for the whole file; slow by nature (build, pack,
  * install), so the timeouts are generous.
@@ -115,6 +119,23 @@ afterAll(async () => {
 })
 
 describe("the packed package", () => {
+  it("is effect-threading 0.x, the version of package.json, in a tarball named after it as the README says", async () => {
+    expect(manifest.version).toMatch(/^0\.\d+\.\d+$/)
+    expect(path.basename(tarball)).toBe(`effect-threading-${manifest.version}.tgz`)
+    const readme = await fs.readFile(path.join(repo, "README.md"), "utf8")
+    expect(readme).toContain(`effect3/effect-threading-${manifest.version}.tgz effect@3`)
+    const installed = JSON.parse(
+      await fs.readFile(path.join(project, "node_modules", "effect-threading", "package.json"), "utf8")
+    )
+    expect(installed.version).toBe(manifest.version)
+    // what a user of the app sees
+    const listed = await ok("npm", ["ls", "effect-threading"], project)
+    expect(listed.stdout).toContain(`effect-threading@${manifest.version}`)
+    // the shipped CHANGELOG's latest entry is this version
+    const changelog = await fs.readFile(path.join(project, "node_modules", "effect-threading", "CHANGELOG.md"), "utf8")
+    expect(/^## (.+)$/m.exec(changelog)?.[1]).toBe(manifest.version)
+  })
+
   it("holds the built ESM JavaScript, declarations and source maps, and no tests or tooling", async () => {
     const installed = path.join(project, "node_modules", "effect-threading")
     const files = (await fs.readdir(installed, { recursive: true })).map((file) => file.split(path.sep).join("/"))
