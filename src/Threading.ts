@@ -402,7 +402,11 @@ export interface ThreadInfo {
   readonly ageMillis: number
   /** `running` for the thread taking the dump; every other one is suspended (JavaScript runs one at a time). */
   readonly status: "running" | "suspended"
-  /** The names of its current span and the span's parents, outermost first (when a tracer is on). */
+  /**
+   * The names of its current span and the span's parents, outermost first:
+   * Effect's built-in tracer records them with no tracer installed; an
+   * installed tracer adds the thread's own span, `thread NAME`, first.
+   */
   readonly spans: ReadonlyArray<string>
   /** Its current log annotations (`Effect.annotateLogs`), the `thread` name aside. */
   readonly annotations: Readonly<Record<string, unknown>>
