@@ -296,7 +296,8 @@ export const fork: <A, E, R, ROut = never, LE = never>(
  * a wake-up of the clock, as with `fork`); finalizers run whole. The program's `Console` and loggers are replaced
  * by recorders: nothing is printed. Threads are followed through Effect's
  * fiber-lifecycle hook (`Metric.FiberRuntimeMetrics`), which changes nothing
- * the program does or reports. It needs no `TestClock` around
+ * the program does or reports (a program that provides a hook of its own
+ * hides the fibers under it from `threads` and `fibersRunning`). It needs no `TestClock` around
  * it, nor any test framework.
  *
  * Dies with a `ThreadError` naming the argument when `program` is not an
