@@ -12,10 +12,12 @@
  * and tsc) so that they run with the repository's resolution of
  * `effect-threading`.
  */
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { endOf, killAll, startTs } from "../process/harness.js"
+import { anchorsOf } from "./links.js"
 import { repo, typecheck, virtualPath } from "./typecheck.js"
 
 interface Snippet {
@@ -35,6 +37,8 @@ const documents = [
 ]
 
 const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8")
+
+const hasPython = spawnSync("python3", ["--version"]).status === 0
 
 const snippetsOf = (doc: string): ReadonlyArray<Snippet> => {
   const text = read(doc)
@@ -101,6 +105,87 @@ for (const snippet of runnableTests) {
     await import(fileOf(snippet))
   })
 }
+
+describe("docs/python.md", () => {
+  const guide = read("docs/python.md")
+  /**
+   * CPython's `threading.__all__` (3.13: 3.11's, with `setprofile_all_threads` and
+   * `settrace_all_threads` of 3.12; `get_native_id` where the platform has it) and
+   * `queue.__all__` (3.13: `ShutDown` added).
+   */
+  const cpython = {
+    threading: [
+      "get_ident",
+      "active_count",
+      "Condition",
+      "current_thread",
+      "enumerate",
+      "main_thread",
+      "TIMEOUT_MAX",
+      "Event",
+      "Lock",
+      "RLock",
+      "Semaphore",
+      "BoundedSemaphore",
+      "Thread",
+      "Barrier",
+      "BrokenBarrierError",
+      "Timer",
+      "ThreadError",
+      "ExceptHookArgs",
+      "setprofile",
+      "settrace",
+      "local",
+      "stack_size",
+      "excepthook",
+      "gettrace",
+      "getprofile",
+      "setprofile_all_threads",
+      "settrace_all_threads",
+      "get_native_id"
+    ],
+    queue: ["Empty", "Full", "ShutDown", "Queue", "PriorityQueue", "LifoQueue", "SimpleQueue"]
+  }
+  const index = guide.split(/^## Every name$/m)[1]?.split(/^## /m)[0] ?? ""
+  const rows = index.split("\n").filter((line) => line.startsWith("| `"))
+  /** `threading.Event` → ["threading", "Event"], from the first column of each row. */
+  const named = rows.flatMap((row) => {
+    const match = /^\| `(threading|queue)\.(\w+)`/.exec(row)
+    return match === null ? [] : [`${match[1]}.${match[2]}`]
+  })
+  const anchors = anchorsOf(guide)
+
+  it("has a row for every name of CPython's threading.__all__ and queue.__all__ (3.11–3.13), and no other", () => {
+    const expected = [
+      ...cpython.threading.map((name) => `threading.${name}`),
+      ...cpython.queue.map((name) => `queue.${name}`)
+    ]
+    expect([...named].sort()).toEqual([...expected].sort())
+  })
+
+  it.runIf(hasPython)("covers every name the machine's python3 exports from threading and queue", () => {
+    const printed = spawnSync("python3", [
+      "-c",
+      "import json, queue, threading; print(json.dumps({'threading': threading.__all__, 'queue': queue.__all__}))"
+    ], { encoding: "utf8" })
+    const exported: { threading: Array<string>; queue: Array<string> } = JSON.parse(printed.stdout)
+    const missing = [
+      ...exported.threading.map((name) => `threading.${name}`),
+      ...exported.queue.map((name) => `queue.${name}`)
+    ].filter((name) => !named.includes(name))
+    expect(missing).toEqual([])
+  })
+
+  it("links each row to a section of the page", () => {
+    const links = rows.map((row) => /\]\(#([^)]+)\)/.exec(row)?.[1])
+    expect(links.filter((link) => link === undefined || !anchors.has(link))).toEqual([])
+  })
+
+  it("is linked from the README's Python tour", () => {
+    const tour = read("README.md").split(/^## A tour of the API$/m)[1]?.split(/^## /m)[0] ?? ""
+    expect(tour).toContain("[docs/python.md](docs/python.md)")
+  })
+})
 
 /** The major version of a package version (`1.0.0` → 1). */
 const major = (version: string): number => Number.parseInt(version.split(".")[0]!, 10)

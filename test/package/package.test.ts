@@ -109,7 +109,7 @@ beforeAll(async () => {
     path.join(project, "package.json"),
     JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }, null, 2)
   )
-  for (const file of ["program.mjs", "program.ts"]) {
+  for (const file of ["program.mjs", "program.ts", "testing.mjs"]) {
     await fs.copyFile(path.join(consumerSources, file), path.join(project, file))
   }
   await fs.copyFile(path.join(consumerSources, "tsconfig.consumer.json"), path.join(project, "tsconfig.json"))
@@ -161,7 +161,7 @@ describe("the packed package", () => {
   it("holds the built ESM JavaScript, declarations and source maps, and no tests or tooling", async () => {
     const installed = path.join(project, "node_modules", "effect-threading")
     const files = (await fs.readdir(installed, { recursive: true })).map((file) => file.split(path.sep).join("/"))
-    for (const module of ["index", "Thread", "Threading"]) {
+    for (const module of ["index", "Thread", "Threading", "JoinableQueue", "testing", "TestThreading"]) {
       expect(files).toContain(`dist/${module}.js`)
       expect(files).toContain(`dist/${module}.js.map`)
       expect(files).toContain(`dist/${module}.d.ts`)
@@ -230,6 +230,19 @@ describe("the packed package", () => {
     expect(result.stderr).toContain("main boom")
     expect(result.code).toBe(1)
   }, minutes(3))
+
+  it("runs effect-threading/testing and effect-threading/JoinableQueue with no test framework installed", async () => {
+    const result = await run(process.execPath, ["testing.mjs"], project, minutes(1))
+    expect(result.stderr).toBe("")
+    expect(lines(result.stdout)).toEqual([
+      "run: Success \"joined, same module true\" at 3000 ms",
+      "threads: worker interrupted_at_shutdown"
+    ])
+    expect(result.code).toBe(0)
+    // the helper needs only effect: no vitest in the consumer, nor among the package's dependencies
+    const vitest = await run(process.execPath, ["--input-type=module", "-e", "await import(\"vitest\")"], project)
+    expect(vitest.stderr).toContain("ERR_MODULE_NOT_FOUND")
+  }, minutes(1))
 
   it("exports only its public modules", async () => {
     const attempt = (specifier: string) =>
