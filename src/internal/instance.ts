@@ -285,7 +285,7 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread.Thread>, never, Threa
 
 /** @internal */
 export const dump: Effect.Effect<dump_.Dump, never, Threading.Threading> = Effect.withFiber((fiber) =>
-  Effect.succeed(dump_.take(instanceOf(fiber), fiber))
+  Effect.succeed(dump_.take(instanceOf(fiber), fiber, instanceOf(fiber).currentOf(fiber.getRef(currentThread))))
 )
 
 /** @internal */

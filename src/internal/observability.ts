@@ -32,10 +32,10 @@ import type * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
 import type { ThreadingImpl } from "./instance.js"
-import { type Cut, isStopping, type StepName, stepNames } from "./lifecycle.js"
+import { type Cut, type StepName, stepNames } from "./lifecycle.js"
 import { metricsOf, type RegistryMetrics } from "./metrics.js"
 import type { Outcome } from "./shutdown.js"
-import { names, type ThreadImpl } from "./thread.js"
+import { names, outcomeOf, type ThreadImpl } from "./thread.js"
 
 // -----------------------------------------------------------------------------
 // Span names (listed in docs/observability.md)
@@ -144,12 +144,6 @@ const threadSpan = (
         span.attribute("thread.outcome", outcomeOf(exit, thread.instance))
       }))
   })
-}
-
-const outcomeOf = (exit: Exit.Exit<unknown, unknown>, instance: ThreadingImpl): string => {
-  if (Exit.isSuccess(exit)) return "success"
-  if (!Cause.hasInterruptsOnly(exit.cause)) return "failure"
-  return isStopping(instance.phase) ? "interrupted_at_shutdown" : "interrupted"
 }
 
 /**

@@ -168,7 +168,7 @@ export const warn = (
  */
 export const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
-    const dump = dump_.take(self, fiber)
+    const dump = dump_.take(self, fiber, undefined)
     return Effect.provideContext(
       report("Warn", dump_.format(dump, dump_.loggedThreads), {
         thread: self.mainThread.name,

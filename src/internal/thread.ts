@@ -7,14 +7,17 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import { identity } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Thread from "../Thread.js"
 import type { ThreadingImpl } from "./instance.js"
+import { isStopping } from "./lifecycle.js"
 import { maxNames, nameList } from "./reportText.js"
 
 /** @internal */
@@ -116,3 +119,16 @@ export const firstNames = (fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>)
  */
 export const names = (fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>): string =>
   nameList(firstNames(fibers), fibers.length)
+
+/**
+ * How a thread ended, as its span (`thread.outcome`) and `TestThreading`
+ * tell it: `success`, `failure`, `interrupted` (by the program) or
+ * `interrupted_at_shutdown` (step (c)).
+ *
+ * @internal
+ */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, instance: ThreadingImpl): string => {
+  if (Exit.isSuccess(exit)) return "success"
+  if (!Cause.hasInterruptsOnly(exit.cause)) return "failure"
+  return isStopping(instance.phase) ? "interrupted_at_shutdown" : "interrupted"
+}
