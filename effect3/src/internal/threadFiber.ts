@@ -30,22 +30,20 @@ import { currentThread, type ThreadImpl } from "./thread.js"
  * `thread`: with the fiber refs of `parent`, in `context`, with
  * `currentThread` set and the `thread` log annotation. Synchronous, so that
  * checking, forking and registering a thread happen in one step no other
- * fiber can see half-done. With `immediate`, `body` begins to run at once
- * (up to its first asynchronous step); otherwise on the scheduler's next
- * tick, as a forked fiber does.
+ * fiber can see half-done. `body` begins on the scheduler's next tick, as a
+ * forked fiber does.
  */
 const runAs = <A, E>(
   parent: Fiber.RuntimeFiber<unknown, unknown>,
   thread: ThreadImpl<unknown, unknown>,
   context: Context.Context<never>,
-  body: Effect.Effect<A, E, any>,
-  immediate: boolean
+  body: Effect.Effect<A, E, any>
 ): Fiber.RuntimeFiber<A, E> =>
   Runtime.runFork(
     Runtime.make({ context, runtimeFlags: Runtime.defaultRuntimeFlags, fiberRefs: parent.getFiberRefs() }),
     body as Effect.Effect<A, E>,
     {
-      immediate,
+      immediate: false,
       updateRefs: (refs, fiberId) =>
         // `refs` are already forked for `fiberId` by `runFork`: only set ours.
         FiberRefs.updateManyAs(refs, {
@@ -75,7 +73,7 @@ export const forkAs = <A, E>(
   thread: ThreadImpl<unknown, unknown>,
   context: Context.Context<never>,
   body: Effect.Effect<A, E, any>
-): Fiber.RuntimeFiber<A, E> => runAs(parent, thread, context, body, false)
+): Fiber.RuntimeFiber<A, E> => runAs(parent, thread, context, body)
 
 /**
  * Runs `effect` in a fiber of its own on behalf of the main thread of
@@ -103,7 +101,7 @@ export const forkMain = <A, E>(
   context: Context.Context<never>,
   body: Effect.Effect<A, E, any>
 ): Fiber.RuntimeFiber<A, E> => {
-  const fiber = runAs(parent, thread as ThreadImpl<unknown, unknown>, context, body, false)
+  const fiber = runAs(parent, thread as ThreadImpl<unknown, unknown>, context, body)
   thread.fiber = fiber
   return fiber
 }
@@ -146,8 +144,16 @@ const leave = (): Effect.Effect<void> => {
   return Effect.void
 }
 
-const leaveNow = (): void => {
-  const thread = exitingThread()
+const leaveNow = (): void => leaveRegistry(exitingThread())
+
+/**
+ * `thread` leaves the registry, if it is still in it: in its last step, and
+ * after `Thread.interrupt` (a fiber interrupted before its first step ends
+ * without running any of its Effect, its exit handler included).
+ *
+ * @internal
+ */
+export const leaveRegistry = (thread: ThreadImpl<unknown, unknown>): void => {
   const live = thread.instance.live()
   if (live !== undefined) (thread.daemon ? live.daemons : live.nonDaemons).delete(thread.fiber!)
 }
@@ -166,16 +172,12 @@ const endThread = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
 
 /**
  * The fiber of every thread, one Effect for all: its target, started on the
- * next tick, then `endThread`. It is run at once (`startFiber`) up to its
- * first step's yield, so that `endThread` is in place before anyone can
- * interrupt the fiber: a thread interrupted before its first step still
- * leaves the registry (an interruption that reaches a fiber before it has
- * begun would skip the whole Effect, `onExit` included).
+ * scheduler's next tick (as a forked fiber), then `endThread`. (A fiber
+ * interrupted before that tick skips the whole Effect, `onExit` included:
+ * `Thread.interrupt` then takes the thread out of the registry itself,
+ * `leaveRegistry`; step (c) needs nothing, the registry is closed by then.)
  */
-const threadMain: Effect.Effect<unknown, unknown, any> = Effect.onExit(
-  Effect.zipRight(Effect.yieldNow(), runTarget),
-  endThread
-)
+const threadMain: Effect.Effect<unknown, unknown, any> = Effect.onExit(runTarget, endThread)
 
 /**
  * Forks the fiber of `thread` and enters it in the instance's registry `live`
@@ -189,7 +191,7 @@ export const startFiber = <A, E>(
   live: Live,
   starter: Fiber.RuntimeFiber<unknown, unknown>
 ): void => {
-  const fiber = runAs(starter, thread as ThreadImpl<unknown, unknown>, thread.context, threadMain, true)
+  const fiber = runAs(starter, thread as ThreadImpl<unknown, unknown>, thread.context, threadMain)
   thread.fiber = fiber as Fiber.RuntimeFiber<A, E>
   ;(thread.daemon ? live.daemons : live.nonDaemons).add(fiber)
 }

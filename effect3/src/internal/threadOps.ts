@@ -21,7 +21,7 @@ import { tag, type ThreadingImpl } from "./instance.js"
 import { canStart } from "./lifecycle.js"
 import * as options_ from "./options.js"
 import { currentThread, ThreadImpl } from "./thread.js"
-import { startFiber } from "./threadFiber.js"
+import { leaveRegistry, startFiber } from "./threadFiber.js"
 
 /**
  * Builds a thread object of a kind (`ThreadImpl` or a subclass: `Timer`) from
@@ -213,8 +213,11 @@ export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean>
 /** @internal */
 export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const fiber = (self as ThreadImpl<A, E>).fiber
-    return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
+    const thread = self as ThreadImpl<A, E>
+    const fiber = thread.fiber
+    return fiber === undefined
+      ? Effect.void
+      : Effect.zipRight(Fiber.interrupt(fiber), Effect.sync(() => leaveRegistry(thread)))
   })
 
 /** @internal */
