@@ -36,14 +36,13 @@ const repo = fileURLToPath(new URL("..", import.meta.url))
 /** What replaces src/internal/observability.ts in the build without the feature. */
 const noOps = `
 import * as Effect from "effect/Effect"
-export const steps = { join: "join non-daemon threads", atExit: "atExit hooks", interrupt: "interrupt daemon threads" }
 export const traced = (body) => body
 export const threadStarted = () => {}
 export const threadEnded = () => {}
 export const threadFailed = () => Effect.void
 export const shutdown = (_self, effect) => effect
-export const step = (_self, _name, effect) => effect
-export const cut = () => Effect.void
+export const step = (_self, _name, effect, report) => Effect.tap(effect, report)
+export const outcome = () => Effect.void
 `
 
 /** Bundles src/ (with or without the feature) and imports it. */

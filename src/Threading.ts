@@ -29,9 +29,10 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as dump_ from "./internal/dump.js"
+import * as entry from "./internal/entry.js"
+import * as internal from "./internal/instance.js"
+import * as runtime from "./internal/node.js"
 import * as options from "./internal/options.js"
-import * as runtime from "./internal/runMain.js"
-import * as internal from "./internal/threading.js"
 import type { Thread, ThreadError } from "./Thread.js"
 
 /**
@@ -277,7 +278,7 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
 export const main: <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: MainOptions<ROut, LE>
-) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = internal.main
+) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = entry.main
 
 /**
  * The Node entry point: runs `main`, then ends the process even if stray
@@ -503,7 +504,7 @@ export const formatDump: (dump: ThreadDump) => string = dump_.format
  * @since 0.1.0
  * @category layers
  */
-export const layer: (options?: Options) => Layer.Layer<Threading> = internal.layer
+export const layer: (options?: Options) => Layer.Layer<Threading> = entry.layer
 
 /**
  * The threads alive now, the main thread included, in start order (Python's

@@ -14,7 +14,7 @@ import {
   Schedule
 } from "effect"
 import { Thread, Threading } from "effect-threading"
-import { processState, receiveSignal } from "../src/internal/threading.js"
+import { processState, receiveSignal } from "../src/internal/instance.js"
 import { adjust, disarmTestClockWarning, makeEvents, makeTestLogger, runVirtual, settle } from "./utils.js"
 
 const sleepThen = <A, E, R>(duration: Duration.Input, effect: Effect.Effect<A, E, R>) =>

@@ -196,11 +196,9 @@ describe("Threading.dump called from a thread", () => {
 })
 
 describe("Threading.dump called from a fiber forked inside a thread", () => {
-  // KNOWN BUG, found while writing these tests and left unfixed here (tests only): a fiber forked inside a
-  // thread belongs to it (`Thread.current` is that thread, its logs carry its name), and the docs say the
-  // thread taking the dump is `running`; the dump compares fibers, so it marks no thread running. This test
-  // is expected to fail (`it.effect.fails`) until the dump looks at the calling fiber's thread: then drop `.fails`.
-  it.effect.fails("KNOWN BUG: marks that thread running", () =>
+  // A fiber forked inside a thread belongs to it (`Thread.current` is that thread, its logs carry its name):
+  // the thread taking the dump is `running`.
+  it.effect("from a fiber forked inside a thread: marks that thread running", () =>
     Effect.gen(function*() {
       const { exit } = yield* runVirtual(Threading.main(Effect.gen(function*() {
         const t = yield* Thread.spawn(Effect.flatMap(Effect.forkChild(Threading.dump), Fiber.join), { name: "t" })

@@ -4,7 +4,7 @@
  * upstream fails here, by name, rather than somewhere in the library's tests:
  * when one of these fails, revisit the workaround that cites it (in
  * test/utils.ts) and docs/testing.md — or, for the last one, the library's
- * `noFinalizer` in src/internal/threading.ts.
+ * `noFinalizer` in src/internal/threadFiber.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Effect, Exit, Fiber } from "effect"
@@ -128,7 +128,7 @@ describe("upstream effect 4.1.0", () => {
     }))
 
   it.effect("upstream effect 4.1.0: an Effect.onExit handler may return undefined: the exit passes through as it is", () =>
-    // src/internal/threading.ts's thread exit handlers return `undefined`
+    // src/internal/threadFiber.ts's thread exit handlers return `undefined`
     // (`noFinalizer`) when there is nothing to report, so that a thread's last
     // frame costs no flatMap at shutdown. Effect's OnExit frame checks for an
     // empty result (as its own `onExitPrimitive` types it); if that changes,

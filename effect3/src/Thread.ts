@@ -19,7 +19,9 @@ import type * as Pipeable from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Types from "effect/Types"
 import * as errors from "./internal/errors.js"
-import * as internal from "./internal/threading.js"
+import * as instance from "./internal/instance.js"
+import * as thread_ from "./internal/thread.js"
+import * as internal from "./internal/threadOps.js"
 import * as toolkit from "./internal/toolkit.js"
 import type { Threading } from "./Threading.js"
 
@@ -27,7 +29,7 @@ import type { Threading } from "./Threading.js"
  * @since 0.1.0
  * @category symbols
  */
-export const TypeId: unique symbol = internal.ThreadTypeId as TypeId
+export const TypeId: unique symbol = thread_.ThreadTypeId as TypeId
 
 /**
  * @since 0.1.0
@@ -174,7 +176,7 @@ export const ThreadError: new(args: { readonly message: string }) => ThreadError
  * @since 0.1.0
  * @category refinements
  */
-export const isThread: (u: unknown) => u is Thread<unknown, unknown> = internal.isThread
+export const isThread: (u: unknown) => u is Thread<unknown, unknown> = thread_.isThread
 
 /**
  * Creates an unstarted thread that will run `target`. The target's context is
@@ -409,7 +411,7 @@ export const interrupt: <A, E>(self: Thread<A, E>) => Effect.Effect<void> = inte
  * @since 0.1.0
  * @category getters
  */
-export const current: Effect.Effect<Thread, never, Threading> = internal.current
+export const current: Effect.Effect<Thread, never, Threading> = instance.current
 
 /**
  * Marks a section that interruption cannot cut: a daemon inside it when the

@@ -24,9 +24,10 @@ import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import * as entry from "./internal/entry.js"
+import * as internal from "./internal/instance.js"
+import * as runtime from "./internal/node.js"
 import * as options from "./internal/options.js"
-import * as runtime from "./internal/runMain.js"
-import * as internal from "./internal/threading.js"
 import type { Thread, ThreadError } from "./Thread.js"
 
 /**
@@ -210,7 +211,7 @@ export const defaultDaemonGrace: Duration.Duration = options.DEFAULT_DAEMON_GRAC
 export const main: <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: MainOptions<ROut, LE>
-) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = internal.main
+) => Effect.Effect<A, E | LE, Exclude<R, Threading | ROut>> = entry.main
 
 /**
  * The Node entry point: runs `main`, then ends the process even if stray
@@ -301,7 +302,7 @@ export const runMain: {
  * @since 0.1.0
  * @category layers
  */
-export const layer: (options?: Options) => Layer.Layer<Threading> = internal.layer
+export const layer: (options?: Options) => Layer.Layer<Threading> = entry.layer
 
 /**
  * The threads alive now, in start order, after the main thread (Python's

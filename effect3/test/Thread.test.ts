@@ -308,6 +308,29 @@ describe("Thread.interrupt", () => {
       expect(labels()).toEqual(["finalizer", "interrupted, alive=false"])
     }))
 
+  it.effect.each([false, true])(
+    "a thread interrupted before its first step leaves the registry; its target never runs (daemon: %s)",
+    (daemon) =>
+      Effect.gen(function*() {
+        const { record, labels } = makeEvents()
+        const exit = yield* runMain(Effect.gen(function*() {
+          // Interrupted in the same step that started it: its body was only scheduled. (A
+          // non-daemon that stayed in the registry would hold step (a) forever; a daemon
+          // would only stay listed: that case fails fast.)
+          const t = yield* Thread.spawn(record("target ran"), { name: "early", daemon })
+          yield* Thread.interrupt(t)
+          const exit = yield* Thread.await(t)
+          return {
+            interrupted: Exit.isInterrupted(exit),
+            names: (yield* Threading.enumerate).map((thread) => thread.name),
+            active: yield* Threading.activeCount
+          }
+        }))
+        expect(exit).toEqual(Exit.succeed({ interrupted: true, names: ["MainThread"], active: 1 }))
+        expect(labels()).toEqual([])
+      })
+  )
+
   it.effect("does nothing for an unstarted or finished thread", () =>
     Effect.gen(function*() {
       const exit = yield* runMain(Effect.gen(function*() {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Schedule } from "effect"
 import { Thread, Threading } from "effect-threading"
-import { nameList } from "../src/internal/threading.js"
+import { nameList } from "../src/internal/reportText.js"
 import { runRecorded } from "./toolkit/helpers.js"
 import { makeEvents, makeTestConsole, runVirtual } from "./utils.js"
 

@@ -11,7 +11,8 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
-import type { ThreadImpl, ThreadingImpl } from "./threading.js"
+import type { ThreadingImpl } from "./instance.js"
+import type { ThreadImpl } from "./thread.js"
 
 /** @internal */
 export interface ThreadInfo {
@@ -45,7 +46,7 @@ const spanNames = (span: Tracer.AnySpan | undefined): Array<string> => {
 const info = (
   thread: ThreadImpl<unknown, unknown>,
   fiber: Fiber.Fiber<unknown, unknown>,
-  self: Fiber.Fiber<unknown, unknown>,
+  running: ThreadImpl<unknown, unknown> | undefined,
   now: number
 ): ThreadInfo => {
   const annotations = { ...fiber.getRef(References.CurrentLogAnnotations) }
@@ -56,22 +57,32 @@ const info = (
     main: thread === thread.instance.mainThread,
     ident: thread.ident,
     ageMillis: Math.max(0, now - thread.startedAt),
-    // JavaScript runs one fiber at a time: the one taking the dump.
-    status: fiber === self ? "running" : "suspended",
+    // JavaScript runs one fiber at a time: the one taking the dump, whose thread is running.
+    status: thread === running ? "running" : "suspended",
     spans: spanNames(fiber.cache.span),
     annotations
   }
 }
 
-/** The dump of `instance`, taken from `self`. @internal */
-export const take = (instance: ThreadingImpl, self: Fiber.Fiber<unknown, unknown>): Dump => {
+/**
+ * The dump of `instance`, taken from `self`, on behalf of the thread
+ * `running` (for `Threading.dump`, the caller's thread, as `Thread.current`
+ * tells it; none for the shutdown's own dumps).
+ *
+ * @internal
+ */
+export const take = (
+  instance: ThreadingImpl,
+  self: Fiber.Fiber<unknown, unknown>,
+  running: ThreadImpl<unknown, unknown> | undefined
+): Dump => {
   const now = Context.get(self.context, Clock.Clock).currentTimeMillisUnsafe()
   const threads: Array<ThreadInfo> = []
   const main = instance.mainThread
-  if (main.fiber !== undefined && main.status === "started") threads.push(info(main, main.fiber, self, now))
+  if (main.fiber !== undefined && main.status === "started") threads.push(info(main, main.fiber, running, now))
   for (const fiber of instance.threadFibers()) {
     const thread = instance.threadOf(fiber)
-    if (thread !== undefined) threads.push(info(thread, fiber, self, now))
+    if (thread !== undefined) threads.push(info(thread, fiber, running, now))
   }
   return { takenAt: now, threads }
 }

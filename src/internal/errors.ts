@@ -23,3 +23,35 @@ export const messages = {
 
 /** @internal */
 export const make = (message: string): ThreadError => new ThreadError({ message })
+
+/**
+ * The stack of a call to `fn`, from its caller's frame on (V8's
+ * `Error.captureStackTrace`; `undefined` elsewhere): taken when a call is seen
+ * to be a misuse as it is made, so that the error names the user's line
+ * rather than the library's. It costs a stack walk: only on that path.
+ *
+ * @internal
+ */
+export const callSite = (fn: Function): string | undefined => {
+  const holder: { stack?: string } = {}
+  const capture = (Error as { captureStackTrace?: (target: object, fn: Function) => void }).captureStackTrace
+  if (capture === undefined) return undefined
+  capture(holder, fn)
+  // `fn` not on the stack (a data-last call applied later by `pipe`): no frames, no site.
+  return holder.stack?.includes("\n") ? holder.stack : undefined
+}
+
+/**
+ * A `ThreadError` for a misuse, whose stack is the call's (`callSite`) when
+ * there is one: `Cause.pretty` then shows the caller's file and line.
+ *
+ * @internal
+ */
+export const misuse = (message: string, site: string | undefined): ThreadError => {
+  const error = make(message)
+  if (site !== undefined) {
+    const frames = site.indexOf("\n")
+    error.stack = `${error.name}: ${message}${frames === -1 ? "" : site.slice(frames)}`
+  }
+  return error
+}

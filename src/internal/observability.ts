@@ -10,14 +10,16 @@
  * `HttpEffect` makes for request spans. Otherwise a thread costs nothing here
  * but the metric counts below.
  *
- * Metrics: the per-thread ones (started, alive, failed, overdue) are plain
- * numbers, one set per metric registry, that Effect's registry reads when it
- * is snapshotted (`Metric.registerUnsafe`): a thread start is two additions
- * and an exit observer, whether or not an exporter listens. The shutdown step
- * durations are an Effect histogram, updated three times per shutdown.
+ * Metrics (`./metrics.ts`): threads started, alive, failed and overdue are
+ * plain numbers a thread start or end adds to, whether or not an exporter
+ * listens; the shutdown step durations are an Effect histogram, updated three
+ * times per shutdown.
  *
- * Everything here is called from `./threading.ts`, which owns the lifecycle;
- * this module imports its types only.
+ * It attaches to the core at two places only: a thread's start and end
+ * (`./threadFiber.ts`, and `./report.ts` for a failure reported), and the
+ * shutdown's step table (`./shutdown.ts`: a step is a span, its outcome the
+ * span's attributes and events). It reads the instance through `counts()` and
+ * its phase.
  *
  * @internal
  */
@@ -27,136 +29,23 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import * as Metric from "effect/Metric"
-import * as Ref from "effect/Ref"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
-import type { ThreadImpl, ThreadingImpl } from "./threading.js"
+import type { ThreadingImpl } from "./instance.js"
+import { type Cut, type StepName, stepNames } from "./lifecycle.js"
+import { metricsOf, type RegistryMetrics } from "./metrics.js"
+import type { Outcome } from "./shutdown.js"
+import { names, outcomeOf, type ThreadImpl } from "./thread.js"
 
 // -----------------------------------------------------------------------------
-// Names (listed in docs/observability.md)
+// Span names (listed in docs/observability.md)
 // -----------------------------------------------------------------------------
-
-/** @internal */
-export const metricNames = {
-  /** Counter: threads started, by `thread.daemon`. */
-  started: "threading.thread.started",
-  /** Gauge (up-down): threads alive now, by `thread.daemon`. The main thread is not counted. */
-  alive: "threading.thread.count",
-  /** Counter: thread failures reported to the excepthook, by `thread.daemon`. */
-  failed: "threading.thread.failed",
-  /** Counter: threads still running when a bound elapsed, by `threading.bound`. */
-  overdue: "threading.thread.overdue",
-  /** Histogram (seconds): duration of each shutdown step, by `threading.shutdown.step`. */
-  stepDuration: "threading.shutdown.step.duration"
-} as const
-
-/** The shutdown steps, as span names and as the `threading.shutdown.step` attribute. @internal */
-export const steps = {
-  join: "join non-daemon threads",
-  atExit: "atExit hooks",
-  interrupt: "interrupt daemon threads"
-} as const
-
-/** @internal */
-export type Step = typeof steps[keyof typeof steps]
-
-/** The bounds whose expiry is counted by `threading.thread.overdue`. @internal */
-export type Bound = "shutdownTimeout" | "daemonGrace" | "mainGrace"
-
-/** What cuts a step short: a bound, or a signal (step (a) only). @internal */
-export type Cut = Bound | "signal"
 
 /** @internal */
 export const shutdownSpanName = "threading.shutdown"
 
 /** @internal */
 export const threadSpanName = (name: string): string => `thread ${name}`
-
-/** Bucket bounds of the step-duration histogram, in seconds. */
-const stepBoundaries: ReadonlyArray<number> = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
-
-// -----------------------------------------------------------------------------
-// Metrics
-// -----------------------------------------------------------------------------
-
-/**
- * The metric values of one metric registry, shared by every instance (and
- * every copy of the library) that reports to it.
- *
- * @internal
- */
-export class RegistryMetrics {
-  startedNonDaemon = 0
-  startedDaemon = 0
-  aliveNonDaemon = 0
-  aliveDaemon = 0
-  failedNonDaemon = 0
-  failedDaemon = 0
-  readonly overdue: Record<Bound, number> = { shutdownTimeout: 0, daemonGrace: 0, mainGrace: 0 }
-  /** A context holding just the registry, where the histogram is updated. */
-  readonly context: Context.Context<never>
-  readonly stepDuration: Record<Step, Metric.Histogram<number>>
-
-  constructor(registry: Metric.MetricRegistry) {
-    const context = Context.make(Metric.MetricRegistry, registry) as Context.Context<never>
-    this.context = context
-    const thread = { unit: "{thread}" }
-    const counter = (id: string, description: string, attributes: Record<string, string>, get: () => number) =>
-      Metric.registerUnsafe(
-        Metric.counter(id, { description, attributes: { ...thread, ...attributes }, incremental: true }),
-        context,
-        { get: () => ({ count: get(), incremental: true }), update: () => {}, modify: () => {} }
-      )
-    const gauge = (id: string, description: string, attributes: Record<string, string>, get: () => number) =>
-      Metric.registerUnsafe(
-        Metric.gauge(id, { description, attributes: { ...thread, ...attributes } }),
-        context,
-        { get: () => ({ value: get() }), update: () => {}, modify: () => {} }
-      )
-    const started = "Threads started (Thread.start / Thread.spawn)"
-    counter(metricNames.started, started, { "thread.daemon": "false" }, () => this.startedNonDaemon)
-    counter(metricNames.started, started, { "thread.daemon": "true" }, () => this.startedDaemon)
-    const alive = "Threads alive (started and not yet ended), the main thread aside"
-    gauge(metricNames.alive, alive, { "thread.daemon": "false" }, () => this.aliveNonDaemon)
-    gauge(metricNames.alive, alive, { "thread.daemon": "true" }, () => this.aliveDaemon)
-    const failed = "Thread failures reported to the excepthook"
-    counter(metricNames.failed, failed, { "thread.daemon": "false" }, () => this.failedNonDaemon)
-    counter(metricNames.failed, failed, { "thread.daemon": "true" }, () => this.failedDaemon)
-    const overdue = "Threads still running when a bound (shutdownTimeout, daemonGrace, mainGrace) elapsed"
-    for (const bound of ["shutdownTimeout", "daemonGrace", "mainGrace"] as const) {
-      counter(metricNames.overdue, overdue, { "threading.bound": bound }, () => this.overdue[bound])
-    }
-    const make = (step: Step) => {
-      const histogram = Metric.histogram(metricNames.stepDuration, {
-        description: "Duration of each step of the threading shutdown, in seconds",
-        attributes: { unit: "seconds", "threading.shutdown.step": step },
-        boundaries: stepBoundaries
-      })
-      histogram.valueUnsafe(context) // the series exists (count 0) before the first shutdown
-      return histogram
-    }
-    this.stepDuration = {
-      [steps.join]: make(steps.join),
-      [steps.atExit]: make(steps.atExit),
-      [steps.interrupt]: make(steps.interrupt)
-    }
-  }
-}
-
-/** One `RegistryMetrics` per registry, whichever copy of the library asks. */
-const registries: WeakMap<Metric.MetricRegistry, RegistryMetrics> =
-  ((globalThis as any)[Symbol.for("effect-threading/observability/registries")] ??= new WeakMap())
-
-const metricsOf = (context: Context.Context<never>): RegistryMetrics => {
-  const registry = Context.get(context, Metric.MetricRegistry)
-  let metrics = registries.get(registry)
-  if (metrics === undefined) {
-    metrics = new RegistryMetrics(registry)
-    registries.set(registry, metrics)
-  }
-  return metrics
-}
 
 // -----------------------------------------------------------------------------
 // Per instance
@@ -176,11 +65,8 @@ export interface Telemetry {
   tracer: Tracer.Tracer | undefined
   /** The thread spans not ended yet (traced threads only), ended at step (c) when left behind. */
   readonly open: Set<Tracer.Span>
-  /** The open `threading.shutdown` span and step span, where cuts are recorded as events. */
+  /** The open `threading.shutdown` span, the parent of the step spans. */
   shutdownSpan: Tracer.Span | undefined
-  stepSpan: Tracer.Span | undefined
-  /** Set by `cut` during a step: what cut it short. */
-  cutBy: Cut | undefined
 }
 
 const telemetryOf = (instance: ThreadingImpl, context: Context.Context<never>): Telemetry =>
@@ -188,9 +74,7 @@ const telemetryOf = (instance: ThreadingImpl, context: Context.Context<never>): 
     metrics: metricsOf(context),
     tracer: undefined,
     open: new Set(),
-    shutdownSpan: undefined,
-    stepSpan: undefined,
-    cutBy: undefined
+    shutdownSpan: undefined
   }
 
 // -----------------------------------------------------------------------------
@@ -262,14 +146,6 @@ const threadSpan = (
   })
 }
 
-/** A thread's `thread.outcome`, from its exit and its instance's state when it ended. @internal */
-export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, instance: ThreadingImpl): string => {
-  if (Exit.isSuccess(exit)) return "success"
-  if (!Cause.hasInterruptsOnly(exit.cause)) return "failure"
-  const state = instance.state._tag
-  return state === "Stopping" || state === "Done" ? "interrupted_at_shutdown" : "interrupted"
-}
-
 /**
  * Counts a thread that has just been forked. The hot path: two additions.
  *
@@ -314,14 +190,6 @@ export const threadFailed = (thread: ThreadImpl<unknown, unknown>): Effect.Effec
 // Shutdown
 // -----------------------------------------------------------------------------
 
-const count = (fibers: Iterable<unknown>): number => {
-  let n = 0
-  for (const _ of fibers) n++
-  return n
-}
-const nonDaemonCount = (self: ThreadingImpl): number => count(self.nonDaemons)
-const daemonCount = (self: ThreadingImpl): number => count(self.daemons)
-
 /**
  * The whole shutdown, inside the span `threading.shutdown` when a tracer
  * listens: the one of the shutdown's context, else the one the traced threads
@@ -336,9 +204,10 @@ export const shutdown = (self: ThreadingImpl, effect: Effect.Effect<void>): Effe
     const own = listeningTracer(fiber.cache.tracerEnabled, fiber.cache.tracer)
     const tracer = own ?? (fiber.cache.tracer === undefined ? telemetry.tracer : undefined)
     if (tracer === undefined) return effect
+    const counts = self.counts()
     const attributes = {
-      "threading.threads.non_daemon": nonDaemonCount(self),
-      "threading.threads.daemon": daemonCount(self)
+      "threading.threads.non_daemon": counts.nonDaemons,
+      "threading.threads.daemon": counts.daemons
     }
     const spanned = Effect.useSpan(shutdownSpanName, { attributes }, (span) => {
       telemetry.shutdownSpan = span
@@ -352,47 +221,96 @@ export const shutdown = (self: ThreadingImpl, effect: Effect.Effect<void>): Effe
     return own === undefined ? Effect.withTracer(spanned, tracer) : spanned
   })
 
+/** A step's span attributes before it runs: what it is about to wait for. */
+const attributesBefore = (
+  name: StepName,
+  counts: ReturnType<ThreadingImpl["counts"]>
+): Record<string, number> =>
+  name === stepNames.Joining
+    ? { "threading.threads.non_daemon": counts.nonDaemons }
+    : name === stepNames.AtExit
+    ? { "threading.atexit.hooks": counts.hooks }
+    : { "threading.threads.daemon": counts.daemons, "threading.threads.non_daemon": counts.nonDaemons }
+
+const cutEvents: Record<Cut, string> = {
+  shutdownTimeout: "shutdownTimeout elapsed",
+  signal: "signal received",
+  daemonGrace: "daemonGrace elapsed",
+  mainGrace: "mainGrace elapsed"
+}
+
 /**
- * One step of the shutdown: its duration goes to the histogram; when the
- * shutdown is traced, it runs in a child span of `threading.shutdown` with
- * its counts as attributes.
+ * One step of the shutdown, `effect`, then `report` of its outcome: the
+ * step's duration goes to the histogram; a bound's cut to the overdue counter;
+ * when the shutdown is traced, it runs in a child span of
+ * `threading.shutdown`, with its counts as attributes before it runs, and its
+ * outcome once it has: what cut it short (an attribute, and an event naming
+ * the threads left, before the report's log entries), the threads remaining
+ * (step (a)), interrupted and left behind (step (c)).
  *
  * @internal
  */
-export const step = <A>(self: ThreadingImpl, name: Step, effect: Effect.Effect<A>): Effect.Effect<A> =>
+export const step = (
+  self: ThreadingImpl,
+  name: StepName,
+  effect: Effect.Effect<Outcome>,
+  report: (outcome: Outcome) => Effect.Effect<void>
+): Effect.Effect<Outcome> =>
   Effect.withFiber((fiber) => {
     const telemetry = telemetryOf(self, fiber.context)
     const clock = fiber.getRef(Clock.Clock)
     const startedAt = clock.currentTimeNanosUnsafe()
-    telemetry.cutBy = undefined
-    const done = (exit: Exit.Exit<A>, span: Tracer.Span | undefined) =>
-      Effect.sync(() => {
-        const seconds = Math.max(0, Number(clock.currentTimeNanosUnsafe() - startedAt) / 1e9)
-        telemetry.metrics.stepDuration[name].updateUnsafe(seconds, telemetry.metrics.context)
-        if (span === undefined) return
-        telemetry.stepSpan = undefined
-        if (telemetry.cutBy !== undefined) span.attribute("threading.step.cut_by", telemetry.cutBy)
-        if (name === steps.join) {
-          span.attribute("threading.threads.remaining", nonDaemonCount(self))
-        } else if (name === steps.interrupt) {
-          const interrupted = self.state._tag === "Stopping" ? self.state.threads.length : 0
-          const leftBehind = Exit.isSuccess(exit) && Array.isArray(exit.value) ? exit.value.length : 0
-          span.attribute("threading.threads.interrupted", interrupted)
-          span.attribute("threading.threads.left_behind", leftBehind)
-          endLeftBehind(telemetry, clock)
+    const counts = self.counts()
+    const recorded = (span: Tracer.Span | undefined) =>
+      Effect.flatMap(effect, (outcome) => {
+        const left = outcome._tag === "Cut" ? outcome.left.length : 0
+        if (outcome._tag === "Cut") countOverdue(telemetry, outcome)
+        if (span !== undefined) {
+          if (outcome._tag === "Cut") {
+            span.attribute("threading.step.cut_by", outcome.by)
+            span.event(cutEvents[outcome.by], clock.currentTimeNanosUnsafe(), {
+              "threading.threads.remaining": left,
+              "threading.threads.names": names(outcome.left)
+            })
+          }
+          if (name === stepNames.Joining) {
+            span.attribute("threading.threads.remaining", left)
+          } else if (name === stepNames.Stopping) {
+            span.attribute("threading.threads.interrupted", counts.daemons + counts.nonDaemons)
+            span.attribute("threading.threads.left_behind", left)
+          }
         }
+        return Effect.as(report(outcome), outcome)
       })
-    const parent = telemetry.shutdownSpan
-    if (parent === undefined) return Effect.onExit(effect, (exit) => done(exit, undefined))
-    const before: Record<string, unknown> = name === steps.join
-      ? { "threading.threads.non_daemon": nonDaemonCount(self) }
-      : name === steps.atExit
-      ? { "threading.atexit.hooks": Ref.getUnsafe(self.hooks).length }
-      : { "threading.threads.daemon": daemonCount(self), "threading.threads.non_daemon": nonDaemonCount(self) }
-    return Effect.useSpan(name, { parent, attributes: before }, (span) => {
-      telemetry.stepSpan = span
-      return Effect.onExit(Effect.withParentSpan(effect, span, noStack), (exit) => done(exit, span))
+    const done = Effect.sync(() => {
+      const seconds = Math.max(0, Number(clock.currentTimeNanosUnsafe() - startedAt) / 1e9)
+      telemetry.metrics.stepDuration[name].updateUnsafe(seconds, telemetry.metrics.context)
+      if (name === stepNames.Stopping) endLeftBehind(telemetry, clock)
     })
+    const parent = telemetry.shutdownSpan
+    if (parent === undefined) return Effect.ensuring(recorded(undefined), done)
+    return Effect.useSpan(
+      name,
+      { parent, attributes: attributesBefore(name, counts) },
+      (span) => Effect.ensuring(Effect.withParentSpan(recorded(span), span, noStack), done)
+    )
+  })
+
+/** A bound's cut: its threads counted by `threading.thread.overdue`. */
+const countOverdue = (telemetry: Telemetry, outcome: Extract<Outcome, { readonly _tag: "Cut" }>): void => {
+  if (outcome.by !== "signal") telemetry.metrics.overdue[outcome.by] += outcome.left.length
+}
+
+/**
+ * The outcome of a wait outside the steps (the main program's finalizers,
+ * bounded by `mainGrace`): counted when a bound cut it.
+ *
+ * @internal
+ */
+export const outcome = (self: ThreadingImpl, outcome: Outcome): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    if (outcome._tag === "Cut") countOverdue(telemetryOf(self, fiber.context), outcome)
+    return Effect.void
   })
 
 /** Ends the spans of the traced threads still running after step (c), so that they are exported. */
@@ -406,32 +324,3 @@ const endLeftBehind = (telemetry: Telemetry, clock: Clock.Clock): void => {
   }
   telemetry.open.clear()
 }
-
-const cutEvents: Record<Cut, string> = {
-  shutdownTimeout: "shutdownTimeout elapsed",
-  signal: "signal received",
-  daemonGrace: "daemonGrace elapsed",
-  mainGrace: "mainGrace elapsed"
-}
-
-/**
- * Records that `why` cut a wait short with `threads` still running (their
- * names in `names`): an event on the step's span (or the shutdown's) when
- * traced, and, for a bound, the `threading.thread.overdue` counter.
- *
- * @internal
- */
-export const cut = (self: ThreadingImpl, why: Cut, threads: number, names: string): Effect.Effect<void> =>
-  Effect.withFiber((fiber) => {
-    const telemetry = telemetryOf(self, fiber.context)
-    if (why !== "signal") telemetry.metrics.overdue[why] += threads
-    telemetry.cutBy = why
-    const span = telemetry.stepSpan ?? telemetry.shutdownSpan
-    if (span !== undefined) {
-      span.event(cutEvents[why], fiber.getRef(Clock.Clock).currentTimeNanosUnsafe(), {
-        "threading.threads.remaining": threads,
-        "threading.threads.names": names
-      })
-    }
-    return Effect.void
-  })

@@ -36,7 +36,11 @@ import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
 import * as errors from "./errors.js"
-import { currentThread, reportThreadFailure, start, tag, ThreadImpl, type ThreadingImpl } from "./threading.js"
+import { tag, type ThreadingImpl } from "./instance.js"
+import { isStopping } from "./lifecycle.js"
+import { reportThreadFailure } from "./report.js"
+import { currentThread, ThreadImpl } from "./thread.js"
+import { start } from "./threadOps.js"
 
 // -----------------------------------------------------------------------------
 // The singleton thread
@@ -125,8 +129,7 @@ const embedded = (
     Layer.provideMerge(ShardingConfig.layer(shardingConfig))
   )
 
-const isShuttingDown = (instance: ThreadingImpl): boolean =>
-  instance.state._tag === "Stopping" || instance.state._tag === "Done"
+const isShuttingDown = (instance: ThreadingImpl): boolean => isStopping(instance.phase)
 
 /**
  * Step (c) for the cluster, run by the instance's registry as it closes:

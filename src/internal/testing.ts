@@ -40,10 +40,11 @@ import * as References from "effect/References"
 import * as TestClock from "effect/testing/TestClock"
 import type * as TestThreading from "../TestThreading.js"
 import type * as Threading from "../Threading.js"
+import { main } from "./entry.js"
 import { ThreadError } from "./errors.js"
-import * as observability from "./observability.js"
 import * as options_ from "./options.js"
-import * as internal from "./threading.js"
+import type { ThreadImpl } from "./thread.js"
+import { currentThread, outcomeOf } from "./thread.js"
 
 /** How many times `settle` yields: far more than the levels of threads a program starts at one instant. */
 const SETTLE_YIELDS = 100
@@ -132,7 +133,7 @@ export const fork = <A, E, R, ROut = never, LE = never>(
   withProgram(
     "fork",
     program,
-    () => withTestClock("fork", (clock) => forkInWakeUp(clock, internal.main(program, options)))
+    () => withTestClock("fork", (clock) => forkInWakeUp(clock, main(program, options)))
   )
 
 // -----------------------------------------------------------------------------
@@ -201,25 +202,25 @@ class ThreadRecorder implements Metric.FiberRuntimeMetricsService {
   /** Fibers started and not yet ended. */
   running = 0
   /** The threads seen, in start order, with when and how they ended. */
-  readonly threads = new Map<internal.ThreadImpl<unknown, unknown>, { endedAt?: number; outcome?: string }>()
+  readonly threads = new Map<ThreadImpl<unknown, unknown>, { endedAt?: number; outcome?: string }>()
   /** The threads still running when `main` returned. */
-  leftBehind: ReadonlySet<internal.ThreadImpl<unknown, unknown>> = new Set()
+  leftBehind: ReadonlySet<ThreadImpl<unknown, unknown>> = new Set()
   constructor(readonly now: () => number) {}
   readonly recordFiberStart = (context: Context.Context<never>): void => {
     this.running++
-    const thread = Context.get(context, internal.currentThread)
+    const thread = Context.get(context, currentThread)
     if (thread !== undefined && thread !== thread.instance.mainThread && !this.threads.has(thread)) {
       this.threads.set(thread, {})
     }
   }
   readonly recordFiberEnd = (context: Context.Context<never>): void => {
     this.running--
-    const thread = Context.get(context, internal.currentThread)
+    const thread = Context.get(context, currentThread)
     const seen = thread === undefined ? undefined : this.threads.get(thread)
     const exit = thread?.fiber?.pollUnsafe()
     if (seen !== undefined && seen.endedAt === undefined && exit !== undefined) {
       seen.endedAt = this.now()
-      seen.outcome = observability.outcomeOf(exit, thread!.instance)
+      seen.outcome = outcomeOf(exit, thread!.instance)
     }
   }
   /** Called as `main` returns. */
@@ -262,7 +263,7 @@ export const run = <A, E, R, ROut = never, LE = never>(
       const clock = (yield* Clock.clockWith(Effect.succeed)) as TestClock.TestClock
       const now = () => clock.currentTimeMillisUnsafe()
       const threads = new ThreadRecorder(now)
-      const recorded = internal.main(program, options).pipe(
+      const recorded = main(program, options).pipe(
         Effect.provideService(Metric.FiberRuntimeMetrics, threads),
         Effect.provide(Logger.layer([recordingLogger(logs)])),
         Effect.provideService(Console.Console, recordingConsole(console, now)),

@@ -16,8 +16,11 @@ import type * as Schedule from "effect/Schedule"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
+import type { ThreadingImpl } from "./instance.js"
 import * as options_ from "./options.js"
-import { currentThread, make, reportThreadFailure, spawn, start, ThreadImpl, type ThreadingImpl } from "./threading.js"
+import { reportThreadFailure } from "./report.js"
+import { currentThread, ThreadImpl } from "./thread.js"
+import { makeWith, spawn, start } from "./threadOps.js"
 
 // -----------------------------------------------------------------------------
 // daemon / nonDaemon
@@ -116,12 +119,12 @@ export class TimerImpl<A, E> extends ThreadImpl<Option.Option<A>, E> implements 
   ) {
     super(instance, name, daemon, target, context)
   }
-  override toString(): string {
-    // Python's repr uses the class name: <Timer(Thread-1, started 7)>.
-    return `<Timer${super.toString().slice("<Thread".length)}`
+  // Python's repr uses the class name: <Timer(Thread-1, started 7)>.
+  override get className(): string {
+    return "Timer"
   }
   override toJSON(): unknown {
-    return { ...(super.toJSON() as object), _id: "Timer", interval: this.interval.toJSON() }
+    return { ...(super.toJSON() as object), interval: this.interval.toJSON() }
   }
 }
 
@@ -147,16 +150,12 @@ export const makeTimer = <A, E, R>(
         Effect.timeoutOrElse({ duration: decoded, orElse: () => Effect.succeed(true) }),
         Effect.flatMap((fire) => fire ? Effect.asSome(effect) : Effect.succeedNone)
       )
-      // `make` gives the name, the inherited daemon flag and the context.
-      const thread = (yield* make(target, read)) as ThreadImpl<Option.Option<A>, E>
-      return new TimerImpl<A, E>(
-        thread.instance,
-        thread.name,
-        thread.daemon,
+      // `make` gives the name, the inherited daemon flag, the context and the trace mode.
+      return yield* makeWith(
         target,
-        thread.context,
-        decoded,
-        cancelled
+        read,
+        (instance, name, daemon, context) =>
+          new TimerImpl<A, E>(instance, name, daemon, target, context, decoded, cancelled)
       )
     })
   })

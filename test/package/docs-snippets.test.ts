@@ -224,7 +224,7 @@ describe("README.md", () => {
     )
     // runMain's hint when the platform package is missing names the same command
     expect(readme).toContain(`npm install ${platform}`)
-    expect(read("src/internal/runMain.ts")).toContain(`npm install ${platform}`)
+    expect(read("src/internal/node.ts")).toContain(`npm install ${platform}`)
     expect(readme).toContain(`npm install -D @effect/vitest@4 vitest@5`)
     expect(manifest.devDependencies["@effect/vitest"]).toMatch(/^[~^]?4\./)
     expect(manifest.devDependencies["vitest"]).toMatch(/^[~^]?5\./)

@@ -11,6 +11,12 @@
  * (`@since 0.x`) missing from either edition, or any name only in the Effect
  * 3 edition, fails the test with the list of names on each side.
  *
+ * The modules of the machinery that do not depend on Effect's version (the
+ * phase rules, the signal policy, the report texts, the errors) are the same
+ * file in both editions' `src/internal/`: `sharedModules` below lists them,
+ * and a module that differs, imports something edition-specific, or is
+ * identical without being listed fails the test.
+ *
  * Both editions' sources are read with the TypeScript parser (this
  * repository's `typescript`), not imported: the Effect 3 edition's sources
  * depend on Effect 3, which is not installed here.
@@ -193,5 +199,93 @@ describe("the two editions' public API", () => {
     const allowed = compare(withCapability, effect3)
     expect(describeDrift(allowed)).toBe(describeDrift(compare(effect4, effect3)))
     expect(allowed.newInEffect4).toContain("Threading.brandNew (@since 1.0.0)")
+  })
+})
+
+// -----------------------------------------------------------------------------
+// The modules both editions share, byte for byte
+// -----------------------------------------------------------------------------
+
+/**
+ * The modules of `src/internal/` that do not depend on Effect's version
+ * (plain TypeScript; `errors.ts` uses only `effect/Data`, whose API is the
+ * same in both), kept byte-identical in `effect3/src/internal/`: a fix made
+ * in one is made in both by copying the file. The list is mirrored in
+ * ARCHITECTURE.md; a module that becomes identical in both trees belongs here.
+ */
+const sharedModules = ["errors.ts", "lifecycle.ts", "reportText.ts", "signals.ts"] as const
+
+/** What a shared module may import: the other shared modules, and `effect/Data`. */
+const allowedImports = new Set(["effect/Data", ...sharedModules.map((m) => `./${m.replace(/\.ts$/, ".js")}`)])
+
+const internalDir = (src: string) => path.join(src, "internal")
+
+/**
+ * How a shared module differs between the editions ("" when it does not): the
+ * first line that differs, with its number and both versions.
+ */
+const differenceOf = (module: string, effect4: string | undefined, effect3: string | undefined): string => {
+  if (effect4 === undefined || effect3 === undefined) {
+    return `${module}: missing from ${effect4 === undefined ? "src/internal/" : "effect3/src/internal/"}`
+  }
+  if (effect4 === effect3) return ""
+  const a = effect4.split("\n")
+  const b = effect3.split("\n")
+  let line = 0
+  while (line < a.length && line < b.length && a[line] === b[line]) line++
+  return [
+    `${module} differs between src/internal/ and effect3/src/internal/ from line ${line + 1}:`,
+    `  src/internal/${module}:         ${JSON.stringify(a[line] ?? "(end of file)")}`,
+    `  effect3/src/internal/${module}: ${JSON.stringify(b[line] ?? "(end of file)")}`,
+    "A shared module is the same file in both editions: change both (copy the file)."
+  ].join("\n")
+}
+
+const readIfExists = (file: string): string | undefined =>
+  fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined
+
+const internalText = (src: string, module: string) => readIfExists(path.join(internalDir(src), module))
+
+/** The specifiers a module imports (or re-exports) from. */
+const importsOf = (fileName: string, text: string): Array<string> =>
+  ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true).statements.flatMap((statement) =>
+    (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
+      statement.moduleSpecifier !== undefined && ts.isStringLiteral(statement.moduleSpecifier)
+      ? [statement.moduleSpecifier.text]
+      : []
+  )
+
+describe("the modules both editions share (src/internal/ and effect3/src/internal/)", () => {
+  it.each(sharedModules)("%s is byte-identical in both editions", (module) => {
+    expect(
+      differenceOf(module, internalText(editions.effect4.src, module), internalText(editions.effect3.src, module))
+    ).toBe("")
+  })
+
+  it.each(sharedModules)("%s depends on nothing that differs between the editions", (module) => {
+    const text = internalText(editions.effect4.src, module) ?? ""
+    expect(importsOf(module, text).filter((specifier) => !allowedImports.has(specifier))).toEqual([])
+  })
+
+  it("lists every module that is identical in both editions", () => {
+    const effect3Modules = new Set(fs.readdirSync(internalDir(editions.effect3.src)))
+    const identical = fs.readdirSync(internalDir(editions.effect4.src))
+      .filter((module) => effect3Modules.has(module))
+      .filter((module) => internalText(editions.effect4.src, module) === internalText(editions.effect3.src, module))
+    expect(identical.sort()).toEqual([...sharedModules].sort())
+  })
+
+  it("would fail on a one-character change, or a missing file, in either edition (the check can fail)", () => {
+    const text = internalText(editions.effect4.src, "signals.ts")!
+    const changed = text.replace("exitCodes = { SIGINT: 130", "exitCodes = { SIGINT: 131")
+    expect(changed).not.toBe(text)
+    const atRoot = differenceOf("signals.ts", changed, text)
+    expect(atRoot).toContain("signals.ts differs between src/internal/ and effect3/src/internal/ from line")
+    expect(atRoot).toContain("SIGINT: 131")
+    expect(differenceOf("signals.ts", text, changed)).toContain("SIGINT: 131")
+    expect(differenceOf("signals.ts", text, text + "\n")).toContain("(end of file)")
+    expect(differenceOf("signals.ts", text, undefined)).toBe("signals.ts: missing from effect3/src/internal/")
+    expect(importsOf("x.ts", "import * as Effect from \"effect/Effect\"\nexport * from \"./signals.js\"\n"))
+      .toEqual(["effect/Effect", "./signals.js"])
   })
 })

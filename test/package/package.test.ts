@@ -252,7 +252,7 @@ describe("the packed package", () => {
         project,
         minutes(1)
       )
-    const internal = await attempt("effect-threading/internal/threading.js")
+    const internal = await attempt("effect-threading/internal/instance.js")
     expect(internal.code).not.toBe(0)
     expect(internal.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED")
     const threading = await attempt("effect-threading/Threading")

@@ -96,3 +96,20 @@ describe("stray handles (setInterval, a listening server, an open socket)", () =
     expect(ended.at - sent).toBeLessThan(margin)
   })
 })
+
+describe("a signal while the app's layer is released, after the shutdown has ended", () => {
+  it("still arms the deadline: exit within daemonGrace (500 ms) + 1 s of it, with its code", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/slow-release.ts")
+    await p.waitFor("layer: releasing")
+    const sent = p.kill("SIGTERM")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["main: done", "layer: releasing"])
+    expect(p.err()).toBe("Exiting: still running 1s 500ms after the signal")
+    expect(ended.code).toBe(exitCodes.SIGTERM)
+    const elapsed = ended.at - sent
+    expect(elapsed).toBeGreaterThanOrEqual(1_400)
+    expect(elapsed).toBeLessThan(1_500 + margin)
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, Cause, Duration, Effect, Exit, Option, Schema } from "effect"
+import { Arbitrary, Cause, Duration, Effect, Exit, Option, Schema, Tracer } from "effect"
 import { Thread } from "effect-threading"
 import { makeEvents } from "../utils.js"
 import { runRecorded } from "./helpers.js"
@@ -225,4 +225,34 @@ describe("Thread.timer, property", () => {
       }),
     { arbitrary: { runs: 40 } }
   )
+})
+
+describe("Thread.timer and tracing", () => {
+  it.effect("trace: \"child\" makes the timer's span a child of the span it was started in (as for Thread.spawn)", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.NativeSpan> = []
+      const tracer = Tracer.make({
+        span: (options) => {
+          const span = new Tracer.NativeSpan(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const { exit } = yield* runRecorded(
+        Effect.gen(function*() {
+          const child = yield* Thread.timer("1 second", Effect.void, { name: "child-timer", trace: "child" })
+          const linked = yield* Thread.timer("1 second", Effect.void, { name: "linked-timer" })
+          yield* Thread.join(child)
+          yield* Thread.join(linked)
+        }).pipe(Effect.withSpan("request"), Effect.withTracer(tracer))
+      )
+      expect(exit).toEqual(Exit.void)
+      const byName = (name: string) => spans.find((span) => span.name === name)!
+      const request = byName("request")
+      const parentOf = (name: string) => Option.getOrUndefined(byName(name).parent)
+      expect(parentOf("thread child-timer")).toBe(request)
+      // the default, "link": a root span of its own, linked to the request
+      expect(parentOf("thread linked-timer")).toBeUndefined()
+      expect(byName("thread linked-timer").links.map((link) => link.span)).toEqual([request])
+    }))
 })

@@ -123,7 +123,7 @@ describe("README.md", () => {
     }`
     expect(readme).toContain(`npm install effect-threading@0 effect@3 ${platform}`)
     expect(readme).toContain(`npm install ${platform}`)
-    expect(read("src/internal/runMain.ts")).toContain(`npm install ${platform}`)
+    expect(read("src/internal/node.ts")).toContain(`npm install ${platform}`)
     expect(readme).toContain("@effect/vitest@^0.30")
     // today: the tarball built by `npm pack`, named after the version
     expect(readme).toContain(`npm pack            # builds dist/ and writes effect-threading-${manifest.version}.tgz`)

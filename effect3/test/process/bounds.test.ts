@@ -1,7 +1,7 @@
 /**
  * Issue 4, cases 5, 6 and 7: what bounds the exit when threads will not
- * stop (`daemonGrace`, `shutdownTimeout`) and when stray handles are left
- * open, against fixtures run as real Node processes through
+ * stop (`daemonGrace`, `shutdownTimeout`), when stray handles are left
+ * open, and when the app's layer is slow to release, against fixtures run as real Node processes through
  * `Threading.runMain`. Times are measured from a line the program printed.
  */
 import { afterEach, describe, expect, it } from "vitest"
@@ -80,5 +80,22 @@ describe("stray handles (setInterval, a listening server, an open socket)", () =
     expect(ended.code).toBe(exitCodes.SIGTERM)
     expect(p.err()).toBe("")
     expect(ended.at - sent).toBeLessThan(margin)
+  })
+})
+
+describe("a signal while the app's layer is released, after the shutdown has ended", () => {
+  it("still arms the deadline: exit within daemonGrace (500 ms) + 1 s of it, with its code", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/slow-release.ts")
+    await p.waitFor("layer: releasing")
+    const sent = p.kill("SIGTERM")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["main: done", "layer: releasing"])
+    expect(p.err()).toBe("Exiting: still running 1s 500ms after the signal")
+    expect(ended.code).toBe(exitCodes.SIGTERM)
+    const elapsed = ended.at - sent
+    expect(elapsed).toBeGreaterThanOrEqual(1_400)
+    expect(elapsed).toBeLessThan(1_500 + margin)
   })
 })

@@ -1,3 +1,13 @@
+/**
+ * The Node entry points, `Threading.runMain` and `Threading.launch`: a thin
+ * adapter that runs `mainWith` under `NodeRuntime.runMain`, listens to the
+ * process's signals and carries out what the signal policy (`./signals.ts`)
+ * decides — interrupt the main program, arm the exit deadline, exit — and the
+ * teardown (the exit code, the failure printed). `launch` also tracks the Node
+ * servers a Layer app opens (`./servers.ts`).
+ *
+ * @internal
+ */
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -5,69 +15,55 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Threading from "../Threading.js"
+import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
+import { entryInstance, received, receiveSignal } from "./instance.js"
 import * as options_ from "./options.js"
+import * as text from "./reportText.js"
 import * as servers from "./servers.js"
-import * as internal from "./threading.js"
-
-/** Exit codes of a process ended by a signal: 128 + the signal's number. */
-const signalCodes = { SIGINT: 130, SIGTERM: 143 } as const
-
-type Signal = keyof typeof signalCodes
+import * as signals from "./signals.js"
 
 /** The command that installs what `runMain` needs, for this edition. */
 const installHint = "npm install @effect/platform-node@^4.1.0"
 
 /**
- * Where an entry point's process is, as its signal handler sees it: the one
- * home of its signal state (the count of signals is shared by every instance
- * of the process: `internal.processState`).
- *
- * - `Loading`: `@effect/platform-node` is being loaded; nothing runs yet.
- * - `Starting`: the runtime runs, the main thread has not started yet.
- * - `Running`: the instance exists.
- *
- * `code` is the exit code the first signal chose.
+ * Where the adapter is: loading `@effect/platform-node` (a signal then exits at
+ * once: nothing has started), or running it.
  */
-type EntryState =
-  | { readonly _tag: "Loading"; readonly code: number | undefined }
-  | { readonly _tag: "Starting"; readonly code: number | undefined }
-  | { readonly _tag: "Running"; readonly code: number | undefined; readonly instance: internal.ThreadingImpl }
+type Adapter = { readonly _tag: "Loading" } | { readonly _tag: "Loaded" }
 
-/**
- * What a signal does, by how many have arrived: the first interrupts the main
- * program (the shutdown follows); the second — or a first that arrives once
- * the shutdown has begun — stops the wait for the non-daemon threads of every
- * instance, and from then on the process exits within `daemonGrace` + 1 s
- * whatever is still running; the third exits at once.
- */
-const onSignal = (state: EntryState, signal: Signal): EntryState => {
-  const code = state.code ?? signalCodes[signal]
-  if (state._tag === "Loading") {
-    // Nothing has started yet: there is nothing to shut down.
-    process.exit(code)
+/** The entry point as the signal policy sees it. */
+const entryOf = (adapter: Adapter): signals.Entry => {
+  if (adapter._tag === "Loading") return { _tag: "Loading" }
+  const instance = entryInstance()
+  return instance === undefined ? { _tag: "Starting" } : {
+    _tag: "Running",
+    phase: instance.phase,
+    mainRunning: instance.mainThread.status === "started",
+    daemonGraceMillis: Duration.toMillis(instance.options.daemonGrace)
   }
-  const signals = internal.receiveSignal(signal)
-  if (signals >= 3) {
-    process.exit(code)
-  }
-  if (state._tag === "Running") {
-    const instance = state.instance
-    if (signals === 1 && instance.mainThread.status === "started") {
-      instance.mainThread.fiber!.interruptUnsafe()
+}
+
+/** Carries out what the policy decided for a signal. */
+const carryOut = (decision: signals.Decision): void => {
+  for (const action of decision.actions) {
+    switch (action._tag) {
+      case "InterruptMain":
+        entryInstance()?.mainThread.fiber?.interruptUnsafe()
+        break
+      case "ArmDeadline":
+        armDeadline(action.millis, decision.code)
+        break
+      case "Exit":
+        process.exit(decision.code)
     }
-    if (signals >= 2 || instance.state._tag !== "Running") {
-      armDeadline(instance.options.daemonGrace, code)
-    }
   }
-  return { ...state, code }
 }
 
 /** The bound after the signal that cut the wait: exit, whatever still runs. */
-const armDeadline = (grace: Duration.Duration, code: number): void => {
-  const millis = Duration.toMillis(grace) + 1000
+const armDeadline = (millis: number, code: number): void => {
   setTimeout(() => {
-    process.stderr.write(`Exiting: still running ${Duration.format(Duration.millis(millis))} after the signal\n`)
+    process.stderr.write(`${text.deadlineFired(Duration.format(Duration.millis(millis)))}\n`)
     process.exit(code)
   }, millis).unref()
 }
@@ -83,12 +79,10 @@ const runProcess = <A, E>(
   options: Threading.RunMainOptions<any, any> | undefined,
   appLayer: Layer.Layer<any, any, any> | undefined
 ): void => {
-  let state: EntryState = { _tag: "Loading", code: undefined }
+  let adapter: Adapter = { _tag: "Loading" }
   // NodeRuntime.runMain interrupts the root fiber on every signal and cannot
-  // tell them apart; this listener counts them and picks the exit code.
-  const listener = (signal: Signal) => {
-    state = onSignal(state, signal)
-  }
+  // tell them apart; this listener counts them and does what the policy says.
+  const listener = (signal: signals.Signal) => carryOut(signals.decide(receiveSignal(signal), entryOf(adapter)))
   process.on("SIGINT", listener)
   process.on("SIGTERM", listener)
 
@@ -105,25 +99,17 @@ const runProcess = <A, E>(
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
-    state = { _tag: "Starting", code: state.code }
-    NodeRuntime.runMain(
-      withLogger(internal.mainWith(program, options, appLayer, (instance) => {
-        const signalled = internal.processState.signals > 0
-        state = { _tag: "Running", code: state.code, instance }
-        // A signal came while the runtime started: the program ends at once.
-        if (signalled) instance.mainThread.fiber!.interruptUnsafe()
-      })),
-      {
-        disableErrorReporting: true,
-        teardown: (exit) => {
-          const code = state.code
-          if (Exit.isFailure(exit) && (code === undefined || !Cause.hasInterruptsOnly(exit.cause))) {
-            process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
-          }
-          process.exit(code ?? (Exit.isSuccess(exit) ? 0 : 1))
+    adapter = { _tag: "Loaded" }
+    NodeRuntime.runMain(withLogger(mainWith(program, options, appLayer, true)), {
+      disableErrorReporting: true,
+      teardown: (exit) => {
+        const signalled = received()
+        if (Exit.isFailure(exit) && signals.printsFailure(signalled, Cause.hasInterruptsOnly(exit.cause))) {
+          process.stderr.write(`${Cause.pretty(exit.cause)}\n`)
         }
+        process.exit(signals.exitCode(signalled, Exit.isSuccess(exit)))
       }
-    )
+    })
   }, (error: unknown) => {
     process.stderr.write(`Threading.runMain needs @effect/platform-node (${installHint}):\n${String(error)}\n`)
     process.exit(1)

@@ -1,0 +1,102 @@
+/**
+ * The entry points that run a main program in a fresh instance: `main` (an
+ * Effect), `layer` (the instance as a service; the layer's user is the main
+ * program), and `mainWith`, which the Node entry point (`./node.ts`) builds
+ * on. Each makes the instance, starts its main thread, and runs the shutdown
+ * (`./shutdown.ts`) when the main program has ended.
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import { identity } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import type * as Threading from "../Threading.js"
+import * as errors from "./errors.js"
+import * as instance_ from "./instance.js"
+import * as options_ from "./options.js"
+import { runShutdown, stopMain } from "./shutdown.js"
+import { startsInterrupted } from "./signals.js"
+import { forkMain } from "./threadFiber.js"
+
+const validated = <A, E, R>(
+  options: options_.Options | undefined,
+  f: (options: options_.Resolved) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const resolved = options_.resolve(options)
+    return resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved)
+  })
+
+/**
+ * `main`, with the app's layer (built in the instance's `resources` scope, so
+ * it is released after step (c)). With `entry`, the instance is the one an
+ * entry point runs: signals stop its main program, which starts interrupted
+ * if one came while the runtime was starting.
+ *
+ * @internal
+ */
+export const mainWith = <A, E, R, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, R>,
+  options: options_.Options | undefined,
+  appLayer: Layer.Layer<ROut, LE, any> | undefined,
+  entry: boolean
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
+  validated(options, (resolved) =>
+    Effect.acquireUseRelease(
+      instance_.make(resolved, entry),
+      (instance) =>
+        Effect.withFiberRuntime<A, E | LE, Exclude<R, Threading.Threading | ROut>>((parent) => {
+          const context = Context.add(parent.currentContext, instance_.tag, instance)
+          const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
+            Layer.buildWithScope(appLayer, instance.resources),
+            (services) => Effect.provide(program, services)
+          )
+          const fiber = forkMain(parent, instance.mainThread, context, body) as Fiber.RuntimeFiber<A, E | LE>
+          if (entry && startsInterrupted(instance_.received())) fiber.unsafeInterruptAsFork(FiberId.none)
+          return Effect.flatMap(Fiber.await(fiber), identity).pipe(
+            Effect.onInterrupt(() => stopMain(instance, fiber))
+          )
+        }),
+      (instance, exit) => Effect.zipRight(runShutdown(instance), Scope.close(instance.resources, exit))
+    ))
+
+/** @internal */
+export const main = <A, E, R, ROut = never, LE = never>(
+  program: Effect.Effect<A, E, R>,
+  options?: options_.MainOptions<ROut, LE>
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
+  Effect.suspend(() => {
+    const read = options_.read(options, ["layer"])
+    return read instanceof errors.ThreadError
+      ? Effect.die(read)
+      : mainWith(program, options, read.layer as Layer.Layer<ROut, LE, any> | undefined, false)
+  })
+
+/** @internal */
+export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
+  Layer.scoped(
+    instance_.tag,
+    validated(options, (resolved) =>
+      Effect.gen(function*() {
+        const mainEnded = yield* Deferred.make<void>()
+        const instance = yield* Effect.acquireRelease(
+          instance_.make(resolved, false),
+          (instance) =>
+            Deferred.succeed(mainEnded, undefined).pipe(
+              Effect.zipRight(Fiber.await(instance.mainThread.fiber!)),
+              Effect.zipRight(runShutdown(instance))
+            )
+        )
+        yield* Effect.withFiberRuntime<void>((parent) => {
+          forkMain(parent, instance.mainThread, parent.currentContext, Deferred.await(mainEnded))
+          return Effect.void
+        })
+        yield* Effect.annotateLogsScoped({ thread: "MainThread" })
+        return instance
+      }))
+  )

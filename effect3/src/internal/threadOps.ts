@@ -1,0 +1,224 @@
+/**
+ * What a thread does, as Python's `threading.Thread` methods: `make` (the
+ * constructor), `start`, `spawn` (both at once), `setDaemon`, `join`,
+ * `await`, `isAlive`, `interrupt`; and `critical`. Python's own errors for
+ * misuse (`RuntimeError: threads can only be started once`…) are
+ * `ThreadError`s with the same messages.
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import { dual } from "effect/Function"
+import * as MutableRef from "effect/MutableRef"
+import * as Option from "effect/Option"
+import type * as Thread from "../Thread.js"
+import type * as Threading from "../Threading.js"
+import * as errors from "./errors.js"
+import { tag, type ThreadingImpl } from "./instance.js"
+import { canStart } from "./lifecycle.js"
+import * as options_ from "./options.js"
+import { currentThread, ThreadImpl } from "./thread.js"
+import { leaveRegistry, startFiber } from "./threadFiber.js"
+
+/**
+ * Builds a thread object of a kind (`ThreadImpl` or a subclass: `Timer`) from
+ * what `make` worked out: its instance, name, daemon flag and context.
+ *
+ * @internal
+ */
+export type Build<T extends ThreadImpl<any, any>> = (
+  instance: ThreadingImpl,
+  name: string,
+  daemon: boolean,
+  context: Context.Context<never>
+) => T
+
+/**
+ * A new thread of the caller's instance, in the caller's context (`make`
+ * without the effect), or the `ThreadError` of an option that cannot be read.
+ */
+const newThread = <T extends ThreadImpl<any, any>>(
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  target: Effect.Effect<unknown, unknown, any>,
+  input: Thread.MakeOptions | undefined,
+  build?: Build<T>
+): T | errors.ThreadError => {
+  const options = input === undefined ? input : options_.read(input, ["name", "daemon"])
+  if (options instanceof errors.ThreadError) return options
+  const context = fiber.currentContext
+  const instance = Context.unsafeGet(context, tag) as ThreadingImpl
+  // An empty name counts as none, as in CPython (`str(name or _newname())`).
+  const name = options?.name || `Thread-${MutableRef.incrementAndGet(instance.counter)}`
+  const daemon = options?.daemon ?? instance.currentOf(fiber.getFiberRef(currentThread)).daemon
+  return build === undefined
+    ? new ThreadImpl(instance, name, daemon, target, context) as unknown as T
+    : build(instance, name, daemon, context)
+}
+
+/**
+ * `make`, or, with `build`, `make` for a thread of another kind (a `Timer`):
+ * Python's `Thread.__init__` as a subclass calls it.
+ *
+ * @internal
+ */
+export const makeWith = <T extends ThreadImpl<any, any>>(
+  target: Effect.Effect<unknown, unknown, any>,
+  options: Thread.MakeOptions | undefined,
+  build?: Build<T>
+): Effect.Effect<T> =>
+  Effect.withFiberRuntime((fiber) => {
+    const thread = newThread(fiber, target, options, build)
+    return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
+  })
+
+/**
+ * Starts `thread`: the error `start` fails with, or `undefined` once started.
+ * `starter` is the fiber starting it; `site` the call's stack, if it was
+ * taken (`errors.callSite`).
+ */
+const startThread = <A, E>(
+  thread: ThreadImpl<A, E>,
+  starter: Fiber.RuntimeFiber<unknown, unknown>,
+  site?: string
+): errors.ThreadError | undefined => {
+  if (thread.fiber !== undefined) {
+    return errors.misuse(errors.messages.startedTwice, site)
+  }
+  const live = thread.instance.live()
+  if (live === undefined || !canStart(thread.instance.phase, thread.daemon)) {
+    return errors.misuse(errors.messages.atShutdown, site)
+  }
+  startFiber(thread, live, starter)
+  return undefined
+}
+
+// A misuse seen as the call is made (the usual case: `yield* Thread.join(t)`
+// is called just before it runs) takes the call's stack, so that its error
+// names the user's line; a correct call costs a few reads.
+
+/** Whether `start` would fail, seen from the call. */
+const startIsMisuse = (thread: ThreadImpl<unknown, unknown>): boolean =>
+  thread.fiber !== undefined || !canStart(thread.instance.phase, thread.daemon)
+
+/** Whether `join`/`await` would fail, seen from the call: not started, or the caller's own thread. */
+const joinIsMisuse = (thread: ThreadImpl<unknown, unknown>): boolean => {
+  if (thread.fiber === undefined) return true
+  const caller = Option.getOrUndefined(Fiber.getCurrentFiber())
+  return caller !== undefined && thread.instance.currentOf(caller.getFiberRef(currentThread)) === thread
+}
+
+/** @internal */
+export const make = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
+  // `make` cannot fail: an option that cannot be read is a defect.
+  makeWith(target, options) as Effect.Effect<Thread.Thread<A, E>>
+
+/** @internal */
+export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> => {
+  const thread = self as ThreadImpl<A, E>
+  const site = startIsMisuse(thread) ? errors.callSite(start) : undefined
+  return Effect.withFiberRuntime((starter) => {
+    const error = startThread(thread, starter, site)
+    return error === undefined ? Effect.void : Effect.fail(error)
+  })
+}
+
+/** @internal */
+export const spawn = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  // `make` then `start`, in one step.
+  Effect.withFiberRuntime((parent) => {
+    const thread = newThread<ThreadImpl<A, E>>(parent, target, options)
+    if (thread instanceof errors.ThreadError) return Effect.fail(thread)
+    const error = startThread(thread, parent)
+    return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
+  })
+
+/** @internal */
+export const setDaemon: {
+  (daemon: boolean): <A, E>(self: Thread.Thread<A, E>) => Effect.Effect<void, errors.ThreadError>
+  <A, E>(self: Thread.Thread<A, E>, daemon: boolean): Effect.Effect<void, errors.ThreadError>
+} = dual(
+  2,
+  function setDaemonOf<A, E>(self: Thread.Thread<A, E>, daemon: boolean): Effect.Effect<void, errors.ThreadError> {
+    const thread = self as ThreadImpl<A, E>
+    // `setDaemon(t, flag)` is on the stack; `t.pipe(setDaemon(flag))` calls this from `pipe`.
+    const site: string | undefined = thread.fiber !== undefined
+      ? errors.callSite(setDaemon) ?? errors.callSite(setDaemonOf)
+      : undefined
+    return Effect.suspend(() => {
+      if (thread.fiber !== undefined) {
+        return Effect.fail(errors.misuse(errors.messages.daemonOfActive, site))
+      }
+      thread.daemon = daemon
+      return Effect.void
+    })
+  }
+)
+
+/** The checks Python's `join` makes, then the thread's fiber. `site`: the call's stack, if taken. */
+const joinable = <A, E>(
+  self: Thread.Thread<A, E>,
+  f: (fiber: Fiber.RuntimeFiber<A, E>) => Effect.Effect<any, any>,
+  site: string | undefined
+) =>
+  Effect.withFiberRuntime<any, any>((caller) => {
+    const thread = self as ThreadImpl<A, E>
+    if (thread.fiber === undefined) {
+      return Effect.fail(errors.misuse(errors.messages.joinBeforeStart, site))
+    }
+    if (thread.instance.currentOf(caller.getFiberRef(currentThread)) === thread) {
+      return Effect.fail(errors.misuse(errors.messages.joinCurrent, site))
+    }
+    return f(thread.fiber)
+  })
+
+/** @internal */
+export const join = <A, E>(
+  self: Thread.Thread<A, E>,
+  options?: Thread.JoinOptions
+): Effect.Effect<void, errors.ThreadError> => {
+  const site = joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(join) : undefined
+  if (options === undefined) {
+    return joinable(self, awaitVoid, site)
+  }
+  return Effect.suspend(() => {
+    const read = options_.read(options, ["timeout"])
+    if (read instanceof errors.ThreadError) return Effect.fail(read)
+    if (read.timeout === undefined) return joinable(self, awaitVoid, site)
+    const timeout = options_.decodeTimeout("timeout", read.timeout)
+    if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
+    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)), site)
+  })
+}
+
+const awaitVoid = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Effect.Effect<void> =>
+  Effect.asVoid(Fiber.await(fiber))
+
+/** @internal */
+export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
+  joinable(self, Fiber.await, joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(await_) : undefined)
+
+/** @internal */
+export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
+  Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+
+/** @internal */
+export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const thread = self as ThreadImpl<A, E>
+    const fiber = thread.fiber
+    return fiber === undefined
+      ? Effect.void
+      : Effect.zipRight(Fiber.interrupt(fiber), Effect.sync(() => leaveRegistry(thread)))
+  })
+
+/** @internal */
+export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Effect.uninterruptible

@@ -1,0 +1,201 @@
+/**
+ * How the library reports: a thread's failure through the excepthook, the
+ * shutdown's warnings and the thread dump, through the app's loggers. The
+ * texts themselves are `./reportText.ts`'s.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as References from "effect/References"
+import type * as Thread from "../Thread.js"
+import * as dump_ from "./dump.js"
+import type { ThreadingImpl } from "./instance.js"
+import type { Cut } from "./lifecycle.js"
+import * as observability from "./observability.js"
+import * as options_ from "./options.js"
+import * as text from "./reportText.js"
+import { firstNames, names, type ThreadImpl } from "./thread.js"
+
+/**
+ * Logs a report of the library — a warning, the thread dump, a failure no one
+ * else handles — through the app's loggers (`Effect.logWarning` /
+ * `Effect.logError`), with `fields` as log annotations (`thread` among them)
+ * and `cause` as the entry's cause. The built-in console loggers (Effect's
+ * default one, `Logger.consolePretty`) write it to stderr
+ * (`References.LogToStderr`), where Python prints its warnings and
+ * tracebacks; a logger the app installs writes it where it writes the rest.
+ *
+ * A logger that throws cannot cut the shutdown short, nor lose the report:
+ * the report is then written with `console.error`, with the logger's failure.
+ *
+ * @internal
+ */
+export const report = (
+  level: "Warn" | "Error",
+  message: string,
+  fields: Readonly<Record<string, unknown>>,
+  cause?: Cause.Cause<unknown>
+): Effect.Effect<void> => {
+  const log = level === "Warn" ? Effect.logWarning : Effect.logError
+  return (cause === undefined ? log(message) : log(message, cause)).pipe(
+    Effect.annotateLogs(fields),
+    Effect.provideService(References.LogToStderr, true),
+    Effect.catchCause((loggerCause) =>
+      Effect.sync(() => {
+        const report = cause === undefined ? message : `${message}\n${Cause.pretty(cause)}`
+        globalThis.console.error(text.loggerFailed(report, Cause.pretty(loggerCause)))
+      })
+    )
+  )
+}
+
+// -----------------------------------------------------------------------------
+// A thread's failure
+// -----------------------------------------------------------------------------
+
+/**
+ * Python's `threading.excepthook`: `Exception in thread NAME:` and the
+ * cause, logged at level Error (see `report`).
+ *
+ * @internal
+ */
+export const defaultExcepthook = (thread: Thread.Thread, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  report("Error", text.exceptionInThread(thread.name), { thread: thread.name }, cause)
+
+/**
+ * Calls a user's excepthook: a hook that throws, or returns something that is
+ * not an Effect, fails (dies) like a hook whose Effect fails.
+ */
+const callExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    // `suspend` turns a throw into a defect.
+    const result: unknown = hook(thread, cause)
+    return Effect.isEffect(result)
+      ? result as Effect.Effect<void>
+      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+  })
+
+/**
+ * Reports a thread's failure through its instance's excepthook; a failing
+ * (or throwing) hook is itself reported, with the thread's failure: nothing
+ * is lost. Never fails, so a thread's exit stays its own.
+ *
+ * @internal
+ */
+export const reportThreadFailure = (
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.andThen(
+    observability.threadFailed(thread),
+    callExcepthook(thread.instance.options.excepthook ?? defaultExcepthook, thread, cause).pipe(
+      Effect.catchCause((hookCause) =>
+        Effect.andThen(
+          report("Error", text.exceptionInExcepthook, { thread: thread.name }, hookCause),
+          defaultExcepthook(thread, cause)
+        )
+      )
+    )
+  )
+
+// -----------------------------------------------------------------------------
+// The shutdown's reports
+// -----------------------------------------------------------------------------
+
+/**
+ * The logging services of `services` (loggers, minimum level), those it has:
+ * what the shutdown's reports use when the app's layer provides them.
+ *
+ * @internal
+ */
+export const loggingOf = (services: Context.Context<never>): Context.Context<never> => {
+  let logging = Context.empty()
+  const loggers = Context.getOrUndefined(services, References.CurrentLoggers)
+  if (loggers !== undefined) logging = Context.add(logging, References.CurrentLoggers, loggers)
+  const level = Context.getOrUndefined(services, References.MinimumLogLevel)
+  if (level !== undefined) logging = Context.add(logging, References.MinimumLogLevel, level)
+  return logging
+}
+
+/**
+ * A report of the shutdown of `self`, from its main thread, through the app
+ * layer's loggers if it has some (`ThreadingImpl.logging`).
+ *
+ * @internal
+ */
+export const shutdownReport = (
+  self: ThreadingImpl,
+  level: "Warn" | "Error",
+  message: string,
+  cause?: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.provideContext(report(level, message, { thread: self.mainThread.name }, cause), self.logging)
+
+/**
+ * A warning of the shutdown about `fibers`, with the names of the first 20
+ * (`threads`) and how many there are (`threadCount`) as fields.
+ *
+ * @internal
+ */
+export const warn = (
+  self: ThreadingImpl,
+  message: string,
+  fibers: ReadonlyArray<Fiber.Fiber<unknown, unknown>>
+): Effect.Effect<void> =>
+  Effect.provideContext(
+    report("Warn", message, {
+      thread: self.mainThread.name,
+      threads: firstNames(fibers),
+      threadCount: fibers.length
+    }),
+    self.logging
+  )
+
+/**
+ * Logs the thread dump of `self` (`Threading.dump`, as `formatDump` prints
+ * it, its first 100 threads) as one warning: what the shutdown is waiting
+ * for when it cuts a wait.
+ *
+ * @internal
+ */
+export const logDump = (self: ThreadingImpl): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const dump = dump_.take(self, fiber, undefined)
+    return Effect.provideContext(
+      report("Warn", dump_.format(dump, dump_.loggedThreads), {
+        thread: self.mainThread.name,
+        threadCount: dump.threads.length
+      }),
+      self.logging
+    )
+  })
+
+/**
+ * Reports that `by` cut a wait of the shutdown short with the threads `left`
+ * still running: the warning that says so, then the thread dump.
+ *
+ * @internal
+ */
+export const reportCut = (
+  self: ThreadingImpl,
+  by: Cut,
+  left: ReadonlyArray<Fiber.Fiber<unknown, unknown>>
+): Effect.Effect<void> => {
+  const options = self.options
+  const warning = by === "signal"
+    ? warn(self, text.stopping(left.length), left)
+    : by === "shutdownTimeout"
+    ? warn(self, text.shutdownTimeoutElapsed(Duration.format(options.shutdownTimeout!), names(left)), left)
+    : by === "daemonGrace"
+    ? warn(self, text.daemonGraceElapsed(Duration.format(options.daemonGrace), names(left)), left)
+    : shutdownReport(self, "Warn", text.mainGraceElapsed(Duration.format(options.mainGrace!)))
+  return Effect.andThen(warning, logDump(self))
+}

@@ -1,0 +1,127 @@
+/**
+ * What the library says: the texts of its reports (the excepthook's, the
+ * shutdown's warnings, the waiting line, the exit deadline), as functions of
+ * the facts they tell. Where each is logged and how is `./report.ts`'s
+ * business. Plain TypeScript, the same file in both editions: a wording fixed
+ * here is fixed in both.
+ *
+ * @internal
+ */
+
+/**
+ * The most names a report lists.
+ *
+ * @internal
+ */
+export const maxNames = 20
+
+/**
+ * `999980` → `999,980`.
+ *
+ * @internal
+ */
+export const withThousands = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+
+/**
+ * The names a report lists: at most the first 20, then `and N more` (N with
+ * thousands separators). `total` counts names not passed in.
+ *
+ * @internal
+ */
+export const nameList = (names: ReadonlyArray<string>, total: number = names.length): string => {
+  const shown = names.slice(0, maxNames)
+  const more = total - shown.length
+  return more > 0 ? `${shown.join(", ")} and ${withThousands(more)} more` : shown.join(", ")
+}
+
+/**
+ * `1 non-daemon thread`, `1,000 non-daemon threads`.
+ *
+ * @internal
+ */
+export const nonDaemonCount = (n: number): string => `${withThousands(n)} non-daemon thread${n === 1 ? "" : "s"}`
+
+/**
+ * Python's `threading.excepthook` header: `Exception in thread NAME:`.
+ *
+ * @internal
+ */
+export const exceptionInThread = (name: string): string => `Exception in thread ${name}:`
+
+/** @internal */
+export const exceptionInExcepthook = "Exception in threading.excepthook:"
+
+/** @internal */
+export const exceptionInAtExit = "Exception ignored in atExit hook:"
+
+/**
+ * What the waiting line asks for: the first signal again.
+ *
+ * @internal
+ */
+export const againHint = (firstSignal: string | undefined): string =>
+  firstSignal === "SIGTERM" ? "send SIGTERM again to stop them" : "press Ctrl+C again to stop them"
+
+/**
+ * The line logged when a signal starts the shutdown with non-daemon threads to
+ * wait for.
+ *
+ * @internal
+ */
+export const waiting = (count: number, names: string, firstSignal: string | undefined): string =>
+  `Waiting for ${nonDaemonCount(count)} (${names}); ${againHint(firstSignal)}`
+
+/**
+ * A signal cut the wait for the non-daemon threads (Effect 4 edition).
+ *
+ * @internal
+ */
+export const stopping = (count: number): string => `Stopping ${nonDaemonCount(count)}...`
+
+/**
+ * A signal cut the wait for the non-daemon threads (Effect 3 edition).
+ *
+ * @internal
+ */
+export const signalCutJoin = (names: string): string =>
+  `signal received while waiting for non-daemon threads; interrupting non-daemon threads still running: ${names}`
+
+/**
+ * `shutdownTimeout` cut the wait for the non-daemon threads.
+ *
+ * @internal
+ */
+export const shutdownTimeoutElapsed = (timeout: string, names: string): string =>
+  `shutdownTimeout (${timeout}) elapsed; interrupting non-daemon threads still running: ${names}`
+
+/**
+ * `daemonGrace` elapsed with interrupted threads still running.
+ *
+ * @internal
+ */
+export const daemonGraceElapsed = (grace: string, names: string): string =>
+  `daemonGrace (${grace}) elapsed; threads still running at exit: ${names}`
+
+/**
+ * `mainGrace` elapsed with the main program's finalizers still running.
+ *
+ * @internal
+ */
+export const mainGraceElapsed = (grace: string): string =>
+  `mainGrace (${grace}) elapsed; the main program's finalizers are still running`
+
+/**
+ * The exit deadline armed by a signal fired.
+ *
+ * @internal
+ */
+export const deadlineFired = (after: string): string => `Exiting: still running ${after} after the signal`
+
+/**
+ * A report written with `console.error` because the logger failed while
+ * writing it.
+ *
+ * @internal
+ */
+export const loggerFailed = (report: string, loggerFailure: string): string =>
+  `${report}\n(a logger failed while reporting it: ${loggerFailure})`
