@@ -30,6 +30,7 @@ import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as dump_ from "./internal/dump.js"
 import * as options from "./internal/options.js"
+import * as readiness from "./internal/readiness.js"
 import * as runtime from "./internal/runMain.js"
 import * as internal from "./internal/threading.js"
 import type { Thread, ThreadError } from "./Thread.js"
@@ -207,6 +208,26 @@ export interface LaunchOptions extends Options {
    * option, `launch`) write the shutdown's reports too, where they write.
    */
   readonly disablePrettyLogger?: boolean | undefined
+  /**
+   * How long the app goes on serving after the first signal, while the
+   * readiness probe (`Threading.shuttingDown`, `effect-threading/Readiness`)
+   * already answers 503, so that load balancers and Kubernetes take it out
+   * of rotation before it stops accepting. Default: 0 — the first signal
+   * stops it at once. Any finite, non-negative `Duration.Input`.
+   *
+   * After the first signal the main program keeps running for `drainDelay`
+   * (`launch`: the servers keep accepting and serving; every answer then
+   * says `Connection: close`, so that keep-alive clients reconnect
+   * elsewhere), with one line on stderr: `Draining for 5s: still serving
+   * while readiness reports the shutdown; send SIGTERM again to stop now`.
+   * Then the main program is interrupted and the shutdown goes on as
+   * without a drain (`launch`: the servers stop accepting, idle keep-alive
+   * connections are closed). A second signal ends the drain at once, and
+   * does what a second signal does (stops the wait for the non-daemon
+   * threads). A signal that comes before the main program has started, or
+   * after it has ended, does not drain.
+   */
+  readonly drainDelay?: Duration.Input | undefined
 }
 
 /**
@@ -516,6 +537,31 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread>, never, Threading> =
  * @category getters
  */
 export const activeCount: Effect.Effect<number, never, Threading> = internal.activeCount
+
+/**
+ * Whether the shutdown of the instance has begun: `true` from the first
+ * signal an entry point (`runMain`, `launch`) receives — during its
+ * `drainDelay` too — or once the main program has ended; `false` while the
+ * program runs. What a readiness probe answers (`effect-threading/Readiness`
+ * has the routes); a liveness probe should not look at it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * // a queue consumer that stops taking new messages once the shutdown has begun
+ * declare const takeAndHandle: Effect.Effect<void>
+ *
+ * const consume = Effect.gen(function*() {
+ *   while (!(yield* Threading.shuttingDown)) yield* takeAndHandle
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ * @category getters
+ */
+export const shuttingDown: Effect.Effect<boolean, never, Threading> = readiness.shuttingDown
 
 /**
  * The main thread (Python's `threading.main_thread()`): named `MainThread`,

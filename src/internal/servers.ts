@@ -1,14 +1,17 @@
 /**
  * The Node servers a Layer app opens, seen through Node's
- * `net.server.listen` tracing channel, so that `Threading.launch` can stop
- * them from accepting when the shutdown starts, without knowing which HTTP
+ * `net.server.listen` tracing channel, so that `Threading.launch` can drain
+ * and stop them when the shutdown starts, without knowing which HTTP
  * library built them.
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
 import type * as DiagnosticsChannel from "node:diagnostics_channel"
 import type * as Http from "node:http"
 import type * as Net from "node:net"
+import type * as Threading from "../Threading.js"
+import * as internal from "./threading.js"
 
 interface HttpLikeServer extends Net.Server {
   closeIdleConnections?: () => void
@@ -20,26 +23,28 @@ export interface Tracked {
   /**
    * Stop listening and drop the idle keep-alive connections; requests in
    * flight go on, but their connections close once they are answered.
+   * Completes once the idle connections have been closed.
    */
-  readonly stopAccepting: () => void
-  /** Drop every connection left, half-sent requests included. */
-  readonly closeAllConnections: () => void
+  readonly stopAccepting: Effect.Effect<void>
+  /**
+   * Drop every connection left, half-sent requests included, and report
+   * them if there are any (their clients see a reset).
+   */
+  readonly closeAllConnections: Effect.Effect<void, never, Threading.Threading>
 }
 
 /**
- * Where the tracked servers are: `Serving` while the app runs (the responses
- * in flight are kept, to be told to close their connection at the stop),
- * `Stopping` once the shutdown has started (every response closes its
+ * Where the tracked servers are: `Serving` while the app runs, `Stopping`
+ * once they have been told to stop accepting (every answer closes its
  * connection).
  */
-type State =
-  | { readonly _tag: "Serving"; readonly inFlight: Map<Http.ServerResponse, HttpLikeServer> }
-  | { readonly _tag: "Stopping" }
+type State = "Serving" | "Stopping"
 
 /**
  * Makes `response` the last one of its connection: a keep-alive client that
  * keeps sending on an open connection would otherwise go on starting work
- * (and the shutdown waiting for it) after the server stopped listening.
+ * (and the shutdown waiting for it) after the server stopped listening, or
+ * send its next request on a connection about to be closed.
  */
 const lastOnItsConnection = (server: HttpLikeServer, response: Http.ServerResponse): void => {
   if (!response.headersSent) {
@@ -50,25 +55,42 @@ const lastOnItsConnection = (server: HttpLikeServer, response: Http.ServerRespon
   }
 }
 
-/** @internal */
-export const track = (): Tracked => {
+/**
+ * Tracks the servers that start listening from now on. `closing()` tells
+ * whether the answers should close their connection already (the drain: the
+ * app still accepts, but its keep-alive clients should move elsewhere).
+ *
+ * @internal
+ */
+export const track = (closing: () => boolean): Tracked => {
   const servers = new Set<HttpLikeServer>()
-  let state: State = { _tag: "Serving", inFlight: new Map() }
+  /** The open connections of the HTTP servers, for the report of what `closeAllConnections` cut. */
+  const connections = new Set<Net.Socket>()
+  /** The responses not finished yet, and their server. */
+  const inFlight = new Map<Http.ServerResponse, HttpLikeServer>()
+  let state: State = "Serving"
   const onRequest = function(this: HttpLikeServer, _request: Http.IncomingMessage, response: Http.ServerResponse) {
-    if (state._tag === "Stopping") return lastOnItsConnection(this, response)
-    const inFlight = state.inFlight
     inFlight.set(response, this)
     response.once("close", () => inFlight.delete(response))
+    if (state === "Stopping" || closing()) lastOnItsConnection(this, response)
+  }
+  const onConnection = (socket: Net.Socket) => {
+    connections.add(socket)
+    socket.once("close", () => connections.delete(socket))
   }
   // Loaded when `launch` runs, so that importing the library stays free of Node modules.
   const diagnostics = process.getBuiltinModule("node:diagnostics_channel") as typeof DiagnosticsChannel
+  const net = process.getBuiltinModule("node:net") as typeof Net
   const channel = diagnostics.tracingChannel<unknown, { server?: HttpLikeServer }>("net.server.listen")
   const onListening = (message: { server?: HttpLikeServer }) => {
     const server = message.server
     if (server === undefined || servers.has(server)) return
     servers.add(server)
     // HTTP servers only; before the app's own listener, so that a response is marked before it is written.
-    if (server.closeIdleConnections !== undefined) server.prependListener("request", onRequest)
+    if (server.closeIdleConnections !== undefined) {
+      server.prependListener("request", onRequest)
+      server.on("connection", onConnection)
+    }
   }
   channel.subscribe({
     start() {},
@@ -77,20 +99,61 @@ export const track = (): Tracked => {
     asyncEnd: onListening,
     error() {}
   })
-  return {
-    stopAccepting: () => {
-      const serving = state
-      state = { _tag: "Stopping" }
+  /**
+   * The stop, in two turns of the event loop, so that no request the kernel
+   * had received before the stop began is reset (a socket Node has not read
+   * yet looks idle): after the I/O of the current turn (the connections
+   * waiting to be accepted are accepted, the requests waiting on open
+   * connections are read), the servers stop listening — without Node's
+   * `http.Server.close`, which would also drop the idle connections at once;
+   * after the next turn (the first requests on the connections just
+   * accepted are read), the idle connections are closed.
+   */
+  const stopAccepting = Effect.callback<void>((resume) => {
+    state = "Stopping"
+    for (const [response, server] of inFlight) lastOnItsConnection(server, response)
+    setImmediate(() => {
       for (const server of servers) {
-        if (server.listening) server.close()
-        server.closeIdleConnections?.()
+        if (server.listening) net.Server.prototype.close.call(server)
       }
-      if (serving._tag === "Serving") {
-        for (const [response, server] of serving.inFlight) lastOnItsConnection(server, response)
+      setImmediate(() => {
+        for (const server of servers) server.closeIdleConnections?.()
+        resume(Effect.void)
+      })
+    })
+  })
+  return {
+    stopAccepting,
+    closeAllConnections: Effect.suspend(() => {
+      let open = 0
+      for (const socket of connections) {
+        // A socket already ending (its last answer sent) is not cut.
+        if (!socket.destroyed && !socket.writableEnded) open++
       }
-    },
-    closeAllConnections: () => {
+      let unanswered = 0
+      for (const response of inFlight.keys()) {
+        if (!response.writableFinished) unanswered++
+      }
       for (const server of servers) server.closeAllConnections?.()
-    }
+      return open === 0 ? Effect.void : reportCut(open, Math.min(unanswered, open))
+    })
   }
 }
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`
+
+/** The connections cut before the layer's release, reported (`Closing 2 connections left at exit: ...`). */
+const reportCut = (connections: number, unanswered: number): Effect.Effect<void, never, Threading.Threading> =>
+  Effect.flatMap(internal.tag, (instance) => {
+    const parts = [
+      unanswered > 0 ? `${plural(unanswered, "request")} not answered yet` : "",
+      connections > unanswered ? `${plural(connections - unanswered, "request")} not fully received` : ""
+    ].filter((part) => part !== "")
+    return internal.shutdownReport(
+      instance as internal.ThreadingImpl,
+      "Warn",
+      `Closing ${plural(connections, "connection")} left at exit: ${parts.join(", ")}; ` +
+        `${connections === 1 ? "its client sees" : "their clients see"} the connection reset`,
+      { thread: "MainThread", connections, unanswered }
+    )
+  })

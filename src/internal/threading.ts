@@ -410,8 +410,12 @@ const loggingOf = (services: Context.Context<never>): Context.Context<never> => 
   return logging
 }
 
-/** A report of the shutdown of `self`, through the app layer's loggers if it has some (`ThreadingImpl.logging`). */
-const shutdownReport = (
+/**
+ * A report of the shutdown of `self`, through the app layer's loggers if it has some (`ThreadingImpl.logging`).
+ *
+ * @internal
+ */
+export const shutdownReport = (
   self: ThreadingImpl,
   level: "Warn" | "Error",
   message: string,
