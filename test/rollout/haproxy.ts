@@ -17,7 +17,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { type Running, repo, start } from "../process/harness.js"
+import { repo, type Running, start } from "../process/harness.js"
 
 /** A server slot of the backend: its name in HAProxy and the port it points at. */
 export interface Slot {
