@@ -216,10 +216,10 @@ export const runMain = <A, E>(
 /**
  * `Threading.launch`: a Layer app as the main program. The layer is built in
  * the instance's resources scope, so what it provides outlives every thread;
- * its Node servers answer with `Connection: close` from the first signal
- * (the drain), stop accepting (and drop idle connections) as soon as the
- * shutdown starts, and their remaining connections are closed — and
- * reported — before the layer is released.
+ * its Node servers answer with `Connection: close` during the drain (from
+ * the first signal, with a `drainDelay`), stop accepting (and drop idle
+ * connections) as soon as the shutdown starts, and their remaining
+ * connections are closed — and reported — before the layer is released.
  *
  * @internal
  */
@@ -227,7 +227,11 @@ export const launch = <ROut, E>(
   layer: Layer.Layer<ROut, E, any>,
   options?: Threading.LaunchOptions
 ): void => {
-  const tracked = servers.track(() => internal.processState.signals > 0)
+  // With a drain, every answer from the first signal on closes its connection, so that keep-alive clients
+  // reconnect elsewhere while the app still listens; without one, the answers in flight at the stop do.
+  const entry = options_.resolveEntry(options)
+  const drains = !(entry instanceof ThreadError) && Duration.isGreaterThan(entry.drainDelay, Duration.zero)
+  const tracked = servers.track(() => drains && internal.processState.signals > 0)
   const app = Layer.effectDiscard(Effect.addFinalizer(() => tracked.closeAllConnections)).pipe(
     Layer.provideMerge(layer)
   )

@@ -34,6 +34,14 @@ export interface Tracked {
 }
 
 /**
+ * The most turns of the event loop the stop waits for the connections
+ * waiting to be accepted (Node accepts one a turn): Node's default listen
+ * backlog (511) and one, so that a full queue is emptied, and a bound for
+ * clients that keep connecting.
+ */
+const maxAcceptTurns = 512
+
+/**
  * Where the tracked servers are: `Serving` while the app runs, `Stopping`
  * once they have been told to stop accepting (every answer closes its
  * connection).
@@ -69,12 +77,17 @@ export const track = (closing: () => boolean): Tracked => {
   /** The responses not finished yet, and their server. */
   const inFlight = new Map<Http.ServerResponse, HttpLikeServer>()
   let state: State = "Serving"
+  /** Connections accepted so far, by every tracked server (the stop watches it grow). */
+  let accepted = 0
   const onRequest = function(this: HttpLikeServer, _request: Http.IncomingMessage, response: Http.ServerResponse) {
     inFlight.set(response, this)
     response.once("close", () => inFlight.delete(response))
     if (state === "Stopping" || closing()) lastOnItsConnection(this, response)
   }
-  const onConnection = (socket: Net.Socket) => {
+  const onConnection = () => {
+    accepted++
+  }
+  const onHttpConnection = (socket: Net.Socket) => {
     connections.add(socket)
     socket.once("close", () => connections.delete(socket))
   }
@@ -86,10 +99,11 @@ export const track = (closing: () => boolean): Tracked => {
     const server = message.server
     if (server === undefined || servers.has(server)) return
     servers.add(server)
+    server.on("connection", onConnection)
     // HTTP servers only; before the app's own listener, so that a response is marked before it is written.
     if (server.closeIdleConnections !== undefined) {
       server.prependListener("request", onRequest)
-      server.on("connection", onConnection)
+      server.on("connection", onHttpConnection)
     }
   }
   channel.subscribe({
@@ -100,19 +114,31 @@ export const track = (closing: () => boolean): Tracked => {
     error() {}
   })
   /**
-   * The stop, in two turns of the event loop, so that no request the kernel
-   * had received before the stop began is reset (a socket Node has not read
-   * yet looks idle): after the I/O of the current turn (the connections
-   * waiting to be accepted are accepted, the requests waiting on open
-   * connections are read), the servers stop listening — without Node's
-   * `http.Server.close`, which would also drop the idle connections at once;
-   * after the next turn (the first requests on the connections just
-   * accepted are read), the idle connections are closed.
+   * The stop, so that no request the kernel had received before it began is
+   * reset — closing a listening socket resets the connections still waiting
+   * to be accepted, and closing an "idle" connection resets the request
+   * Node has not read on it yet:
+   *
+   * 1. the servers keep listening for as long as the turns of the event
+   *    loop accept connections (Node accepts one waiting connection per
+   *    turn), until two turns in a row accept none, at most
+   *    `maxAcceptTurns` turns, then stop listening — without
+   *    Node's `http.Server.close`, which would also drop the idle
+   *    connections at once;
+   * 2. after one more turn (the first requests on the connections just
+   *    accepted are read), the idle connections are closed.
    */
   const stopAccepting = Effect.callback<void>((resume) => {
     state = "Stopping"
     for (const [response, server] of inFlight) lastOnItsConnection(server, response)
-    setImmediate(() => {
+    let turns = 0
+    let quiet = 0
+    let seen = accepted
+    const acceptWaiting = () => {
+      quiet = accepted === seen ? quiet + 1 : 0
+      seen = accepted
+      // Two quiet turns: the first may come before the event loop has polled again.
+      if (quiet < 2 && turns++ < maxAcceptTurns) return void setImmediate(acceptWaiting)
       for (const server of servers) {
         if (server.listening) net.Server.prototype.close.call(server)
       }
@@ -120,7 +146,8 @@ export const track = (closing: () => boolean): Tracked => {
         for (const server of servers) server.closeIdleConnections?.()
         resume(Effect.void)
       })
-    })
+    }
+    setImmediate(acceptWaiting)
   })
   return {
     stopAccepting,
