@@ -25,4 +25,4 @@ if ! command -v haproxy >/dev/null; then
     $sudo systemctl stop haproxy || true
   fi
 fi
-haproxy -v | head -1
+haproxy -v | sed -n 1p  # (not `head`: with pipefail, its early exit would fail the pipe)

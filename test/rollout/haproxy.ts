@@ -7,7 +7,9 @@
  *
  * The backend checks readiness as a Kubernetes readinessProbe would:
  * `option httpchk GET /ready`, every 200 ms, one failure takes a server out,
- * two successes put it back. Everything else is HAProxy's defaults
+ * two successes put it back; a check may wait 2 s for its answer (`timeout
+ * check`, as a probe's `timeoutSeconds`), so that a machine under load does
+ * not take a live replica out. Everything else is HAProxy's defaults
  * (keep-alive on both sides, `retries 3` on a failed connection, no
  * redispatch): what a client of the app sees is what HAProxy makes of the
  * app's behaviour, not of a tuned configuration.
@@ -97,6 +99,9 @@ const config = (port: number, socket: string, slots: ReadonlyArray<Slot>): strin
     "  timeout client 30s",
     "  timeout server 30s",
     "  timeout http-keep-alive 10s",
+    // The check's answer may take longer than `inter` on a busy machine: without this, a replica that is
+    // slow to answer one check (not one that says 503) would be taken out, and with `fall 1` both could be.
+    "  timeout check 2s",
     "frontend app",
     `  bind 127.0.0.1:${port}`,
     "  default_backend replicas",
