@@ -186,7 +186,7 @@ export interface MainOptions<ROut = never, E = never> extends Options {
  * import { Layer } from "effect"
  * import { Threading } from "effect-threading"
  *
- * const options: Threading.LaunchOptions = { daemonGrace: "1 second", disablePrettyLogger: true }
+ * const options: Threading.LaunchOptions = { daemonGrace: "1 second", disablePrettyLogger: true, drainDelay: "5 seconds" }
  *
  * Threading.launch(Layer.empty, options)
  * ```
@@ -306,8 +306,10 @@ export const main: <A, E, R, ROut = never, LE = never>(
  * (the cause is printed to stderr), 130 after SIGINT, 143 after SIGTERM.
  *
  * The first signal interrupts the main program and starts the shutdown
- * sequence; a second one — or a first one that arrives while the non-daemon
- * threads are being waited for — skips that wait. A third one exits at once.
+ * sequence (with a `drainDelay`, it first lets the program run on for that
+ * long while `shuttingDown` is true); a second one — or a first one that
+ * arrives while the non-daemon threads are being waited for — ends the drain
+ * and skips that wait. A third one exits at once.
  *
  * What it says meanwhile, on stderr through the pretty logger: when the first
  * signal leaves non-daemon threads to wait for, one line,
@@ -347,9 +349,16 @@ export const runMain: <A, E, ROut = never, LE = never>(
  * exists and released after step (c), so a database pool the request
  * handlers' threads use stays open until the last of them has ended. When
  * the shutdown starts, the Node servers the layer opened stop accepting and
- * drop their idle connections at once (requests in flight go on); the
- * connections left are closed before the layer is released, so a half-sent
- * request cannot hold the exit.
+ * drop their idle connections (requests in flight go on; a request that
+ * reached the machine before is still read and answered); the connections
+ * left are closed — and reported — before the layer is released, so a
+ * half-sent request cannot hold the exit.
+ *
+ * For rolling deploys behind a load balancer, give a `drainDelay` and serve
+ * the readiness probe of `effect-threading/Readiness`: after the first
+ * signal the servers go on accepting and serving for `drainDelay` (every
+ * answer saying `Connection: close`) while the probe says 503, and only then
+ * stop (docs/kubernetes.md).
  *
  * @example
  * ```ts
