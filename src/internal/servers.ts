@@ -52,14 +52,21 @@ type State = "Serving" | "Stopping"
  * Makes `response` the last one of its connection: a keep-alive client that
  * keeps sending on an open connection would otherwise go on starting work
  * (and the shutdown waiting for it) after the server stopped listening, or
- * send its next request on a connection about to be closed.
+ * send its next request on a connection about to be closed. `busy` tells
+ * whether a connection has a request in flight.
  */
-const lastOnItsConnection = (server: HttpLikeServer, response: Http.ServerResponse): void => {
+const lastOnItsConnection = (response: Http.ServerResponse, busy: (socket: Net.Socket) => boolean): void => {
   if (!response.headersSent) {
     response.shouldKeepAlive = false
   } else if (!response.writableFinished) {
-    // Already answering: once it is done the connection is idle, and dropped.
-    response.once("finish", () => setImmediate(() => server.closeIdleConnections?.()))
+    // Already answering (its keep-alive said): once it is done, its connection is dropped, unless a next request
+    // came on it meanwhile (that one is answered with `Connection: close`). Only this connection: the others may
+    // have been accepted a moment ago, their first request not read yet.
+    const socket = response.socket
+    response.once("finish", () =>
+      setImmediate(() => {
+        if (socket !== null && !busy(socket)) socket.destroy()
+      }))
   }
 }
 
@@ -74,15 +81,21 @@ export const track = (closing: () => boolean): Tracked => {
   const servers = new Set<HttpLikeServer>()
   /** The open connections of the HTTP servers, for the report of what `closeAllConnections` cut. */
   const connections = new Set<Net.Socket>()
-  /** The responses not finished yet, and their server. */
-  const inFlight = new Map<Http.ServerResponse, HttpLikeServer>()
+  /** The responses not finished yet. */
+  const inFlight = new Set<Http.ServerResponse>()
   let state: State = "Serving"
+  const busy = (socket: Net.Socket): boolean => {
+    for (const response of inFlight) {
+      if (response.socket === socket) return true
+    }
+    return false
+  }
   /** Connections accepted so far, by every tracked server (the stop watches it grow). */
   let accepted = 0
-  const onRequest = function(this: HttpLikeServer, _request: Http.IncomingMessage, response: Http.ServerResponse) {
-    inFlight.set(response, this)
+  const onRequest = (_request: Http.IncomingMessage, response: Http.ServerResponse) => {
+    inFlight.add(response)
     response.once("close", () => inFlight.delete(response))
-    if (state === "Stopping" || closing()) lastOnItsConnection(this, response)
+    if (state === "Stopping" || closing()) lastOnItsConnection(response, busy)
   }
   const onConnection = () => {
     accepted++
@@ -130,7 +143,7 @@ export const track = (closing: () => boolean): Tracked => {
    */
   const stopAccepting = Effect.callback<void>((resume) => {
     state = "Stopping"
-    for (const [response, server] of inFlight) lastOnItsConnection(server, response)
+    for (const response of inFlight) lastOnItsConnection(response, busy)
     let turns = 0
     let quiet = 0
     let seen = accepted
@@ -158,7 +171,7 @@ export const track = (closing: () => boolean): Tracked => {
         if (!socket.destroyed && !socket.writableEnded) open++
       }
       let unanswered = 0
-      for (const response of inFlight.keys()) {
+      for (const response of inFlight) {
         if (!response.writableFinished) unanswered++
       }
       for (const server of servers) server.closeAllConnections?.()
