@@ -40,6 +40,7 @@ const totals = {
   refused: 0,
   resetBefore: 0,
   resetAfter: 0,
+  resetAfterReused: 0,
   connectionRefused: 0,
   answeredAfter: 0,
   closeAnswers: 0,
@@ -58,7 +59,7 @@ const columns = [
   "duplicated",
   "refused",
   "reset-before",
-  "reset-after",
+  "reset-after (reused)",
   "conn-refused",
   "answers-after (close)",
   "db-closed-last",
@@ -79,7 +80,7 @@ for (let run = 1; run <= runs; run++) {
       r.duplicated,
       r.refused,
       r.resetBeforeSignal,
-      r.resetAfterSignal,
+      `${r.resetAfterSignal} (${r.resetAfterSignalReused})`,
       r.connectionRefused,
       `${r.answeredAfterSignal} (${r.closeAnswers})`,
       r.dbClosedLast,
@@ -95,6 +96,7 @@ for (let run = 1; run <= runs; run++) {
   totals.refused += r.refused
   totals.resetBefore += r.resetBeforeSignal
   totals.resetAfter += r.resetAfterSignal
+  totals.resetAfterReused += r.resetAfterSignalReused
   totals.connectionRefused += r.connectionRefused
   totals.answeredAfter += r.answeredAfterSignal
   totals.closeAnswers += r.closeAnswers
@@ -103,7 +105,8 @@ for (let run = 1; run <= runs; run++) {
 console.log(
   `total: sent ${totals.sent}, acknowledged ${totals.acknowledged}, completed ${totals.completed}, ` +
     `lost ${totals.lost}, duplicated ${totals.duplicated}, refused ${totals.refused}; ` +
-    `reset: ${totals.resetBefore} sent before the signal, ${totals.resetAfter} after; ` +
+    `reset: ${totals.resetBefore} sent before the signal, ${totals.resetAfter} after ` +
+    `(${totals.resetAfterReused} of them on a reused keep-alive connection); ` +
     `connections refused ${totals.connectionRefused}; ` +
     `answers after the signal ${totals.answeredAfter} (Connection: close ${totals.closeAnswers}); ` +
     `runs failing a check: ${totals.failedRuns}`

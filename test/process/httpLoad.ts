@@ -46,6 +46,8 @@ export interface LoadResult {
   readonly resetBeforeSignal: number
   /** The same for requests written after the signal (on a connection the server was closing). */
   readonly resetAfterSignal: number
+  /** Of those, how many went on a reused keep-alive connection (the others on a new connection). */
+  readonly resetAfterSignalReused: number
   /** Requests whose connection was refused (`ECONNREFUSED`: the server no longer listened); never written. */
   readonly connectionRefused: number
   /** Answers that came after the signal, and how many of them said `Connection: close`. */
@@ -69,6 +71,8 @@ export type Outcome =
 export interface Sent {
   readonly outcome: Outcome
   readonly writtenAt: number | undefined
+  /** Whether it went on a keep-alive connection an earlier request had used (`request.reusedSocket`). */
+  readonly reused: boolean
   readonly at: number
 }
 
@@ -79,7 +83,8 @@ export const send = (
 ): Promise<Sent> =>
   new Promise((resolve) => {
     let writtenAt: number | undefined
-    const done = (outcome: Outcome) => resolve({ outcome, writtenAt, at: performance.now() })
+    const done = (outcome: Outcome) =>
+      resolve({ outcome, writtenAt, reused: request.reusedSocket, at: performance.now() })
     const request = http.request(
       { host: options.host ?? "127.0.0.1", port: options.port, method: options.method, path: options.path, agent },
       (response) => {
@@ -182,6 +187,8 @@ export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
     resetBeforeSignal: outcomes.filter((o) => isReset(o) && o.writtenAt !== undefined && o.writtenAt < signalAt).length,
     resetAfterSignal: outcomes.filter((o) => isReset(o) && (o.writtenAt === undefined || o.writtenAt >= signalAt))
       .length,
+    resetAfterSignalReused:
+      outcomes.filter((o) => isReset(o) && o.reused && (o.writtenAt === undefined || o.writtenAt >= signalAt)).length,
     connectionRefused: outcomes.filter((o) => o.outcome._tag === "Failed" && !isReset(o)).length,
     answeredAfterSignal: outcomes.filter((o) => o.outcome._tag === "Answered" && o.at >= signalAt).length,
     closeAnswers: outcomes.filter((o) => o.outcome._tag === "Answered" && o.at >= signalAt && o.outcome.close).length,
