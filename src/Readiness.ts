@@ -15,7 +15,7 @@
  * the library does not. `Threading.shuttingDown` is the same information as an
  * Effect, for any other kind of probe.
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @module
  */
 import * as Effect from "effect/Effect"
@@ -37,7 +37,7 @@ import type { Threading } from "./Threading.js"
  * const options: Readiness.Options = { readyPath: "/healthz/ready", livePath: "/healthz/live" }
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category models
  */
 export interface Options {
@@ -63,7 +63,7 @@ const answer = (a: internal.Answer): HttpServerResponse.HttpServerResponse =>
  * const Probe = HttpRouter.add("GET", "/healthz/ready", Readiness.readiness)
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category probes
  */
 export const readiness: Effect.Effect<HttpServerResponse.HttpServerResponse, never, Threading> = Effect.map(
@@ -83,7 +83,7 @@ export const readiness: Effect.Effect<HttpServerResponse.HttpServerResponse, nev
  * const Probe = HttpRouter.add("GET", "/healthz/live", Readiness.liveness)
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category probes
  */
 export const liveness: Effect.Effect<HttpServerResponse.HttpServerResponse> = Effect.sync(() => answer(internal.alive))
@@ -113,7 +113,7 @@ export const liveness: Effect.Effect<HttpServerResponse.HttpServerResponse> = Ef
  * Threading.launch(App, { drainDelay: "5 seconds" })
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category routes
  */
 export const routes = (options?: Options): Layer.Layer<never, never, HttpRouter.HttpRouter | Threading> => {
@@ -158,7 +158,7 @@ export const routes = (options?: Options): Layer.Layer<never, never, HttpRouter.
  * Threading.launch(Server, { drainDelay: "5 seconds" })
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category probes
  */
 export const nodeHandler: (

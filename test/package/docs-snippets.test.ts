@@ -102,6 +102,22 @@ for (const snippet of runnableTests) {
   })
 }
 
+/** The major version of a package version (`1.0.0` → 1). */
+const major = (version: string): number => Number.parseInt(version.split(".")[0]!, 10)
+
+/**
+ * The "Which edition?" table's `effect-threading` column, by edition (`Effect 4` → `1.x`), read from the
+ * table's cells: the header names the column, the first cell the edition.
+ */
+const versionLines = (section: string): ReadonlyMap<string, string> => {
+  const rows = section.split("\n").filter((line) => line.startsWith("| ")).map((line) =>
+    line.split("|").slice(1, -1).map((cell) => cell.trim())
+  )
+  const column = rows[0]!.indexOf("effect-threading")
+  expect(column).toBeGreaterThan(0)
+  return new Map(rows.slice(2).map((cells) => [/Effect \d/.exec(cells[0]!)?.[0] ?? cells[0]!, cells[column]!] as const))
+}
+
 describe("README.md", () => {
   const readme = read("README.md")
   const manifest = JSON.parse(read("package.json"))
@@ -112,8 +128,9 @@ describe("README.md", () => {
   it("installs the peers at the versions package.json asks for, as runMain's message does", () => {
     expect(peer("effect")).toBe("^4.1.0")
     const platform = `@effect/platform-node@${peer("@effect/platform-node")}`
-    // today: the tarball built by `npm pack`
-    expect(readme).toContain(`effect-threading-*.tgz effect@${peer("effect")} ${platform}`)
+    // today: the tarball built by `npm pack`, named after the version
+    expect(readme).toContain(`effect-threading-${manifest.version}.tgz effect@${peer("effect")} ${platform}`)
+    expect(readme).toContain(`npm pack            # builds dist/ and writes effect-threading-${manifest.version}.tgz`)
     // once published
     expect(readme).toContain(
       `npm install effect-threading effect@${minor(peer("effect"))} @effect/platform-node@${
@@ -160,5 +177,17 @@ describe("README.md", () => {
     expect(row3).toContain(`Node ≥ ${effect3.engines.node.replace(/^>=/, "")}`)
     expect(section).toMatch(/bug fixes and\s+conformance fixes go to both/i)
     expect(section).toMatch(/new capabilities go to the\s+Effect 4 edition only/i)
+  })
+
+  it("gives each edition the version line its package.json is on (1.x, 0.x), and tells them apart", () => {
+    const section = readme.split(/^## Which edition\?$/m)[1]?.split(/^## /m)[0] ?? ""
+    const effect3 = JSON.parse(read("effect3/package.json"))
+    const lines = versionLines(section)
+    expect(lines.get("Effect 4")).toBe(`${major(manifest.version)}.x`)
+    expect(lines.get("Effect 3")).toBe(`${major(effect3.version)}.x`)
+    expect(major(manifest.version)).toBe(1)
+    expect(major(effect3.version)).toBe(0)
+    // and the README says which one `npm ls` shows
+    expect(readme).toContain(`shows \`effect-threading@${manifest.version}\``)
   })
 })
