@@ -31,21 +31,23 @@ const durationMs = Math.min(env("DURATION_MS", 5_000), 30_000)
 const drainDelayMs = Math.min(Number(process.env.DRAIN_DELAY_MS ?? 0), 10_000)
 if (!Number.isFinite(drainDelayMs) || drainDelayMs < 0) throw new Error("DRAIN_DELAY_MS must be a number >= 0")
 
-const totals = {
-  sent: 0,
-  acknowledged: 0,
-  completed: 0,
-  lost: 0,
-  duplicated: 0,
-  refused: 0,
-  resetBefore: 0,
-  resetAfter: 0,
-  resetAfterReused: 0,
-  connectionRefused: 0,
-  answeredAfter: 0,
-  closeAnswers: 0,
-  failedRuns: 0
-}
+/** The counts of a run that add up over the runs. */
+const counted = [
+  "sent",
+  "acknowledged",
+  "completed",
+  "lost",
+  "duplicated",
+  "refused",
+  "resetBeforeSignal",
+  "resetAfterSignal",
+  "resetAfterSignalReused",
+  "connectionRefused",
+  "answeredAfterSignal",
+  "closeAnswers"
+] as const
+const totals = Object.fromEntries(counted.map((key) => [key, 0])) as Record<(typeof counted)[number], number>
+let failedRuns = 0
 console.log(
   `${runs} runs: up to ${requests} requests over ${durationMs} ms each, SIGTERM at ${durationMs / 2} ms, ` +
     `drainDelay ${drainDelayMs} ms`
@@ -88,27 +90,16 @@ for (let run = 1; run <= runs; run++) {
     ].map((v, i) => String(v).padStart(columns[i]!.length)).join("  ")
   )
   if (!ok && r.stderr !== "") console.log(r.stderr.slice(0, 2_000))
-  totals.sent += r.sent
-  totals.acknowledged += r.acknowledged
-  totals.completed += r.completed
-  totals.lost += r.lost
-  totals.duplicated += r.duplicated
-  totals.refused += r.refused
-  totals.resetBefore += r.resetBeforeSignal
-  totals.resetAfter += r.resetAfterSignal
-  totals.resetAfterReused += r.resetAfterSignalReused
-  totals.connectionRefused += r.connectionRefused
-  totals.answeredAfter += r.answeredAfterSignal
-  totals.closeAnswers += r.closeAnswers
-  if (!ok) totals.failedRuns++
+  for (const key of counted) totals[key] += r[key]
+  if (!ok) failedRuns++
 }
 console.log(
   `total: sent ${totals.sent}, acknowledged ${totals.acknowledged}, completed ${totals.completed}, ` +
     `lost ${totals.lost}, duplicated ${totals.duplicated}, refused ${totals.refused}; ` +
-    `reset: ${totals.resetBefore} sent before the signal, ${totals.resetAfter} after ` +
-    `(${totals.resetAfterReused} of them on a reused keep-alive connection); ` +
+    `reset: ${totals.resetBeforeSignal} sent before the signal, ${totals.resetAfterSignal} after ` +
+    `(${totals.resetAfterSignalReused} of them on a reused keep-alive connection); ` +
     `connections refused ${totals.connectionRefused}; ` +
-    `answers after the signal ${totals.answeredAfter} (Connection: close ${totals.closeAnswers}); ` +
-    `runs failing a check: ${totals.failedRuns}`
+    `answers after the signal ${totals.answeredAfterSignal} (Connection: close ${totals.closeAnswers}); ` +
+    `runs failing a check: ${failedRuns}`
 )
-process.exitCode = totals.failedRuns === 0 ? 0 : 1
+process.exitCode = failedRuns === 0 ? 0 : 1
