@@ -3,10 +3,19 @@
  * example on a free port of 127.0.0.1, sends up to `REQUESTS` `POST /jobs`
  * spread over `DURATION_MS`, SIGTERMs it half way, and counts the jobs
  * acknowledged with 202, completed (`job N done`), lost (acknowledged, never
- * done) and duplicated (done more than once). Bounded in count and time;
- * loopback only.
+ * done) and duplicated (done more than once); and, for the keep-alive
+ * clients, the requests reset instead of answered, by whether they had been
+ * written to their connection before or after the signal (issue 19: a
+ * request sent before the signal must be answered), the connections refused
+ * once the server stopped listening, and how many answers after the signal
+ * said `Connection: close`. Bounded in count and time; loopback only.
  *
- * Run: npm run load   (RUNS=20 REQUESTS=3000 DURATION_MS=5000 by default)
+ * A run fails its check if it lost or duplicated a job, if a request written
+ * before the signal was reset, if the Db did not close last, or if the exit
+ * code was not 143; the script exits 1 if any run failed.
+ *
+ * Run: npm run load   (RUNS=20 REQUESTS=3000 DURATION_MS=5000 DRAIN_DELAY_MS=0 by default;
+ *   DRAIN_DELAY_MS: the server's `drainDelay`, during which it still serves, every answer saying `Connection: close`)
  */
 import { runLoad } from "../test/process/httpLoad.js"
 
@@ -19,30 +28,78 @@ const env = (name: string, fallback: number) => {
 const runs = env("RUNS", 20)
 const requests = Math.min(env("REQUESTS", 3_000), 10_000)
 const durationMs = Math.min(env("DURATION_MS", 5_000), 30_000)
+const drainDelayMs = Math.min(Number(process.env.DRAIN_DELAY_MS ?? 0), 10_000)
+if (!Number.isFinite(drainDelayMs) || drainDelayMs < 0) throw new Error("DRAIN_DELAY_MS must be a number >= 0")
 
-const totals = { sent: 0, acknowledged: 0, completed: 0, lost: 0, duplicated: 0, refused: 0, failedRuns: 0 }
-console.log(`${runs} runs: up to ${requests} requests over ${durationMs} ms each, SIGTERM at ${durationMs / 2} ms`)
-console.log("run  sent  acknowledged  completed  lost  duplicated  refused  db-closed-last  exit")
+/** The counts of a run that add up over the runs. */
+const counted = [
+  "sent",
+  "acknowledged",
+  "completed",
+  "lost",
+  "duplicated",
+  "refused",
+  "resetBeforeSignal",
+  "resetAfterSignal",
+  "resetAfterSignalReused",
+  "connectionRefused",
+  "answeredAfterSignal",
+  "closeAnswers"
+] as const
+const totals = Object.fromEntries(counted.map((key) => [key, 0])) as Record<(typeof counted)[number], number>
+let failedRuns = 0
+console.log(
+  `${runs} runs: up to ${requests} requests over ${durationMs} ms each, SIGTERM at ${durationMs / 2} ms, ` +
+    `drainDelay ${drainDelayMs} ms`
+)
+const columns = [
+  "run",
+  "sent",
+  "acknowledged",
+  "completed",
+  "lost",
+  "duplicated",
+  "refused",
+  "reset-before",
+  "reset-after (reused)",
+  "conn-refused",
+  "answers-after (close)",
+  "db-closed-last",
+  "exit"
+]
+console.log(columns.join("  "))
 for (let run = 1; run <= runs; run++) {
-  const r = await runLoad({ requests, durationMs, signalAfterMs: durationMs / 2, concurrency: 32 })
-  const ok = r.lost === 0 && r.duplicated === 0 && r.dbClosedLast && !r.poolClosedSeen && r.code === 143
+  const r = await runLoad({ requests, durationMs, signalAfterMs: durationMs / 2, concurrency: 32, drainDelayMs })
+  const ok = r.lost === 0 && r.duplicated === 0 && r.resetBeforeSignal === 0 && r.dbClosedLast && !r.poolClosedSeen &&
+    r.code === 143
   console.log(
-    [run, r.sent, r.acknowledged, r.completed, r.lost, r.duplicated, r.refused, r.dbClosedLast, r.code]
-      .map((v, i) => String(v).padStart(i === 0 ? 3 : [4, 12, 9, 4, 10, 7, 14, 4][i - 1]!))
-      .join("  ")
+    [
+      run,
+      r.sent,
+      r.acknowledged,
+      r.completed,
+      r.lost,
+      r.duplicated,
+      r.refused,
+      r.resetBeforeSignal,
+      `${r.resetAfterSignal} (${r.resetAfterSignalReused})`,
+      r.connectionRefused,
+      `${r.answeredAfterSignal} (${r.closeAnswers})`,
+      r.dbClosedLast,
+      r.code
+    ].map((v, i) => String(v).padStart(columns[i]!.length)).join("  ")
   )
   if (!ok && r.stderr !== "") console.log(r.stderr.slice(0, 2_000))
-  totals.sent += r.sent
-  totals.acknowledged += r.acknowledged
-  totals.completed += r.completed
-  totals.lost += r.lost
-  totals.duplicated += r.duplicated
-  totals.refused += r.refused
-  if (!ok) totals.failedRuns++
+  for (const key of counted) totals[key] += r[key]
+  if (!ok) failedRuns++
 }
 console.log(
   `total: sent ${totals.sent}, acknowledged ${totals.acknowledged}, completed ${totals.completed}, ` +
     `lost ${totals.lost}, duplicated ${totals.duplicated}, refused ${totals.refused}; ` +
-    `runs failing a check: ${totals.failedRuns}`
+    `reset: ${totals.resetBeforeSignal} sent before the signal, ${totals.resetAfterSignal} after ` +
+    `(${totals.resetAfterSignalReused} of them on a reused keep-alive connection); ` +
+    `connections refused ${totals.connectionRefused}; ` +
+    `answers after the signal ${totals.answeredAfterSignal} (Connection: close ${totals.closeAnswers}); ` +
+    `runs failing a check: ${failedRuns}`
 )
-process.exitCode = totals.failedRuns === 0 ? 0 : 1
+process.exitCode = failedRuns === 0 ? 0 : 1

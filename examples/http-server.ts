@@ -25,7 +25,8 @@
  * globals, released after the threads. Exit code 143 (130 for Ctrl-C); a
  * second signal stops waiting for the jobs.
  *
- * Run: PORT=8080 npx tsx examples/http-server.ts   (PORT=0: any free port; the bound port is printed)
+ * Run: PORT=8080 npx tsx examples/http-server.ts   (PORT=0: any free port; the bound port is printed;
+ *   DRAIN_DELAY_MS=2000: serve 2 s more after the signal before stopping — see `drainDelay`)
  * Try: curl -X POST http://127.0.0.1:8080/jobs
  */
 import { NodeHttpServer } from "@effect/platform-node"
@@ -121,4 +122,4 @@ const AppLayer = Background.pipe(
   Layer.provideMerge(Layer.merge(DbLive, MetricsLive))
 )
 
-Threading.launch(AppLayer)
+Threading.launch(AppLayer, { drainDelay: Number(process.env.DRAIN_DELAY_MS ?? 0) })

@@ -33,6 +33,7 @@ import * as entry from "./internal/entry.js"
 import * as internal from "./internal/instance.js"
 import * as runtime from "./internal/node.js"
 import * as options from "./internal/options.js"
+import * as readiness from "./internal/readiness.js"
 import type { Thread, ThreadError } from "./Thread.js"
 
 /**
@@ -186,7 +187,7 @@ export interface MainOptions<ROut = never, E = never> extends Options {
  * import { Layer } from "effect"
  * import { Threading } from "effect-threading"
  *
- * const options: Threading.LaunchOptions = { daemonGrace: "1 second", disablePrettyLogger: true }
+ * const options: Threading.LaunchOptions = { daemonGrace: "1 second", disablePrettyLogger: true, drainDelay: "5 seconds" }
  *
  * Threading.launch(Layer.empty, options)
  * ```
@@ -208,6 +209,28 @@ export interface LaunchOptions extends Options {
    * option, `launch`) write the shutdown's reports too, where they write.
    */
   readonly disablePrettyLogger?: boolean | undefined
+  /**
+   * How long the app goes on serving after the first signal, while the
+   * readiness probe (`Threading.shuttingDown`, `effect-threading/Readiness`)
+   * already answers 503, so that load balancers and Kubernetes take it out
+   * of rotation before it stops accepting. Default: 0 — the first signal
+   * stops it at once. Any finite, non-negative `Duration.Input`.
+   *
+   * After the first signal the main program keeps running for `drainDelay`
+   * (`launch`: the servers keep accepting and serving; every answer then
+   * says `Connection: close`, so that keep-alive clients reconnect
+   * elsewhere), with one line on stderr: `Draining for 5s: still serving
+   * while readiness reports the shutdown; send SIGTERM again to stop now`.
+   * Then the main program is interrupted and the shutdown goes on as
+   * without a drain (`launch`: the servers stop accepting, idle keep-alive
+   * connections are closed). A second signal ends the drain at once, and
+   * does what a second signal does (stops the wait for the non-daemon
+   * threads). A signal that comes before the main program has started, or
+   * after it has ended, does not drain.
+   *
+   * @since 1.1.0
+   */
+  readonly drainDelay?: Duration.Input | undefined
 }
 
 /**
@@ -286,8 +309,10 @@ export const main: <A, E, R, ROut = never, LE = never>(
  * (the cause is printed to stderr), 130 after SIGINT, 143 after SIGTERM.
  *
  * The first signal interrupts the main program and starts the shutdown
- * sequence; a second one — or a first one that arrives while the non-daemon
- * threads are being waited for — skips that wait. A third one exits at once.
+ * sequence (with a `drainDelay`, it first lets the program run on for that
+ * long while `shuttingDown` is true); a second one — or a first one that
+ * arrives while the non-daemon threads are being waited for — ends the drain
+ * and skips that wait. A third one exits at once.
  *
  * What it says meanwhile, on stderr through the pretty logger: when the first
  * signal leaves non-daemon threads to wait for, one line,
@@ -352,9 +377,16 @@ export const runMain: {
  * exists and released after step (c), so a database pool the request
  * handlers' threads use stays open until the last of them has ended. When
  * the shutdown starts, the Node servers the layer opened stop accepting and
- * drop their idle connections at once (requests in flight go on); the
- * connections left are closed before the layer is released, so a half-sent
- * request cannot hold the exit.
+ * drop their idle connections (requests in flight go on; a request that
+ * reached the machine before is still read and answered); the connections
+ * left are closed — and reported — before the layer is released, so a
+ * half-sent request cannot hold the exit.
+ *
+ * For rolling deploys behind a load balancer, give a `drainDelay` and serve
+ * the readiness probe of `effect-threading/Readiness`: after the first
+ * signal the servers go on accepting and serving for `drainDelay` (every
+ * answer saying `Connection: close`) while the probe says 503, and only then
+ * stop (docs/kubernetes.md).
  *
  * @example
  * ```ts
@@ -546,6 +578,31 @@ export const enumerate: Effect.Effect<ReadonlyArray<Thread>, never, Threading> =
  * @category getters
  */
 export const activeCount: Effect.Effect<number, never, Threading> = internal.activeCount
+
+/**
+ * Whether the shutdown of the instance has begun: `true` from the first
+ * signal an entry point (`runMain`, `launch`) receives — during its
+ * `drainDelay` too — or once the main program has ended; `false` while the
+ * program runs. What a readiness probe answers (`effect-threading/Readiness`
+ * has the routes); a liveness probe should not look at it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Threading } from "effect-threading"
+ *
+ * // a queue consumer that stops taking new messages once the shutdown has begun
+ * declare const takeAndHandle: Effect.Effect<void>
+ *
+ * const consume = Effect.gen(function*() {
+ *   while (!(yield* Threading.shuttingDown)) yield* takeAndHandle
+ * })
+ * ```
+ *
+ * @since 1.1.0
+ * @category getters
+ */
+export const shuttingDown: Effect.Effect<boolean, never, Threading> = readiness.shuttingDown
 
 /**
  * The main thread (Python's `threading.main_thread()`): named `MainThread`,

@@ -8,12 +8,11 @@ import { describe, expect, it } from "vitest"
 import * as lifecycle from "../src/internal/lifecycle.js"
 import * as signals from "../src/internal/signals.js"
 
-const running = (phase: lifecycle.Phase, mainRunning: boolean): signals.Entry => ({
-  _tag: "Running",
-  phase,
-  mainRunning,
-  daemonGraceMillis: 5000
-})
+const running = (
+  phase: lifecycle.Phase,
+  mainRunning: boolean,
+  drain: { readonly drainMillis: number; readonly draining: boolean } = { drainMillis: 0, draining: false }
+): signals.Entry => ({ _tag: "Running", phase, mainRunning, daemonGraceMillis: 5000, ...drain })
 
 /** The decision for the signals `sent`, one after the other, the entry as given for the last one. */
 const after = (sent: ReadonlyArray<signals.Signal>, entry: signals.Entry): signals.Decision => {
@@ -53,6 +52,25 @@ describe("the signal policy", () => {
     expect(tags(after(["SIGINT", "SIGINT"], running("Running", true)))).toEqual(["ArmDeadline"])
     expect(tags(after(["SIGINT", "SIGINT"], running("Running", false)))).toEqual(["ArmDeadline"])
     expect(tags(after(["SIGINT", "SIGINT"], running("Joining", false)))).toEqual(["ArmDeadline"])
+  })
+
+  it("with a drainDelay, the first signal starts the drain instead of interrupting the main program", () => {
+    expect(after(["SIGTERM"], running("Running", true, { drainMillis: 2000, draining: false }))).toEqual({
+      code: 143,
+      actions: [{ _tag: "StartDrain", millis: 2000 }]
+    })
+    // the main program has ended by itself: nothing to drain, the wait is cut as without a drain
+    expect(tags(after(["SIGTERM"], running("Joining", false, { drainMillis: 2000, draining: false })))).toEqual([
+      "ArmDeadline"
+    ])
+  })
+
+  it("a second signal during the drain ends it (the main program is interrupted) and cuts the wait", () => {
+    const draining = running("Running", true, { drainMillis: 2000, draining: true })
+    expect(tags(after(["SIGTERM", "SIGTERM"], draining))).toEqual(["InterruptMain", "ArmDeadline"])
+    // once the drain has ended, the main program was interrupted already
+    const drained = running("Running", true, { drainMillis: 2000, draining: false })
+    expect(tags(after(["SIGTERM", "SIGTERM"], drained))).toEqual(["ArmDeadline"])
   })
 
   it("the third signal exits at once, whatever runs", () => {

@@ -3,8 +3,9 @@
  * adapter that runs `mainWith` under `NodeRuntime.runMain`, listens to the
  * process's signals and carries out what the signal policy (`./signals.ts`)
  * decides — interrupt the main program, arm the exit deadline, exit — and the
- * teardown (the exit code, the failure printed). `launch` also tracks the Node
- * servers a Layer app opens (`./servers.ts`).
+ * teardown (the exit code, the failure printed) — and the drain
+ * (`drainDelay`). `launch` also tracks the Node servers a Layer app opens
+ * (`./servers.ts`).
  *
  * @internal
  */
@@ -12,13 +13,15 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
-import { entryInstance, received, receiveSignal } from "./instance.js"
+import { entryInstance, received, receiveSignal, type ThreadingImpl } from "./instance.js"
 import * as options_ from "./options.js"
+import { shutdownReport } from "./report.js"
 import * as text from "./reportText.js"
 import * as servers from "./servers.js"
 import * as signals from "./signals.js"
@@ -27,30 +30,59 @@ import * as signals from "./signals.js"
 const installHint = "npm install @effect/platform-node@^4.1.0"
 
 /**
- * Where the adapter is: loading `@effect/platform-node` (a signal then exits at
- * once: nothing has started), or running it.
+ * Where the adapter is:
+ *
+ * - `Loading`: `@effect/platform-node` is being loaded (a signal then exits
+ *   at once: nothing has started).
+ * - `Starting`: the runtime runs; the fiber that runs the program has not
+ *   been forked yet.
+ * - `Running`: `program` is the fiber that runs `mainWith` (its interruption
+ *   stops the main program, waiting for its finalizers at most `mainGrace`).
+ * - `Draining`: the same, and `drain`, the fiber of the drain under way.
  */
-type Adapter = { readonly _tag: "Loading" } | { readonly _tag: "Loaded" }
+type Adapter =
+  | { readonly _tag: "Loading" }
+  | { readonly _tag: "Starting" }
+  | { readonly _tag: "Running"; readonly program: Fiber.Fiber<unknown, unknown> }
+  | {
+    readonly _tag: "Draining"
+    readonly program: Fiber.Fiber<unknown, unknown>
+    readonly drain: Fiber.Fiber<unknown, unknown>
+  }
 
 /** The entry point as the signal policy sees it. */
-const entryOf = (adapter: Adapter): signals.Entry => {
+const entryOf = (adapter: Adapter, drainDelay: Duration.Duration): signals.Entry => {
   if (adapter._tag === "Loading") return { _tag: "Loading" }
   const instance = entryInstance()
-  return instance === undefined ? { _tag: "Starting" } : {
+  return instance === undefined || adapter._tag === "Starting" ? { _tag: "Starting" } : {
     _tag: "Running",
     phase: instance.phase,
     mainRunning: instance.mainThread.status === "started",
-    daemonGraceMillis: Duration.toMillis(instance.options.daemonGrace)
+    daemonGraceMillis: Duration.toMillis(instance.options.daemonGrace),
+    drainMillis: Duration.toMillis(drainDelay),
+    draining: adapter._tag === "Draining" && adapter.drain.pollUnsafe() === undefined
   }
 }
 
-/** Carries out what the policy decided for a signal. */
-const carryOut = (decision: signals.Decision): void => {
+/** Carries out what the policy decided for a signal: the adapter as it is next. */
+const carryOut = (adapter: Adapter, decision: signals.Decision): Adapter => {
   for (const action of decision.actions) {
     switch (action._tag) {
       case "InterruptMain":
-        entryInstance()?.mainThread.fiber?.interruptUnsafe()
+        if (adapter._tag === "Draining") adapter.drain.interruptUnsafe()
+        if (adapter._tag === "Running" || adapter._tag === "Draining") adapter.program.interruptUnsafe()
         break
+      case "StartDrain": {
+        const instance = entryInstance()
+        if ((adapter._tag === "Running" || adapter._tag === "Draining") && instance !== undefined) {
+          adapter = {
+            _tag: "Draining",
+            program: adapter.program,
+            drain: drain(instance, adapter.program, action.millis)
+          }
+        }
+        break
+      }
       case "ArmDeadline":
         armDeadline(action.millis, decision.code)
         break
@@ -58,6 +90,31 @@ const carryOut = (decision: signals.Decision): void => {
         process.exit(decision.code)
     }
   }
+  return adapter
+}
+
+/**
+ * The drain (`drainDelay`), started by the first signal while the main
+ * program runs, instead of interrupting it: the app goes on serving —
+ * `Threading.shuttingDown` (the readiness probe) already says it is stopping,
+ * so that load balancers take it out — and one line says so; when `millis`
+ * have elapsed (on the instance's `Clock`), the main program is interrupted
+ * and the shutdown goes on as without a drain. A second signal interrupts
+ * the drain and the program at once (`InterruptMain`).
+ */
+const drain = (
+  instance: ThreadingImpl,
+  program: Fiber.Fiber<unknown, unknown>,
+  millis: number
+): Fiber.Fiber<unknown, unknown> => {
+  const delay = Duration.millis(millis)
+  const line = text.draining(Duration.format(delay), received().first)
+  return Effect.runForkWith(instance.mainThread.fiber!.context)(
+    shutdownReport(instance, "Warn", line, undefined, { drainDelay: Duration.format(delay) }).pipe(
+      Effect.andThen(Effect.sleep(delay)),
+      Effect.andThen(Effect.sync(() => program.interruptUnsafe()))
+    )
+  )
 }
 
 /** The bound after the signal that cut the wait: exit, whatever still runs. */
@@ -80,27 +137,45 @@ const runProcess = <A, E>(
   appLayer: Layer.Layer<any, any, any> | undefined
 ): void => {
   let adapter: Adapter = { _tag: "Loading" }
-  // NodeRuntime.runMain interrupts the root fiber on every signal and cannot
-  // tell them apart; this listener counts them and does what the policy says.
-  const listener = (signal: signals.Signal) => carryOut(signals.decide(receiveSignal(signal), entryOf(adapter)))
+  // Bad entry options (or a throwing getter) make the program die with a
+  // ThreadError naming the option, as an invalid value does.
+  const read = options_.resolveEntry(options)
+  const drainDelay = read instanceof ThreadError ? Duration.zero : read.drainDelay
+  // NodeRuntime.runMain interrupts the root fiber on every signal (`shielded`
+  // keeps that from the program) and cannot tell them apart; this listener
+  // counts them and does what the policy says.
+  const listener = (signal: signals.Signal) => {
+    adapter = carryOut(adapter, signals.decide(receiveSignal(signal), entryOf(adapter, drainDelay)))
+  }
   process.on("SIGINT", listener)
   process.on("SIGTERM", listener)
 
-  // A throwing getter makes the program die with a ThreadError naming the
-  // option, as an invalid value does.
-  const read = options_.read(options, ["disablePrettyLogger"])
   const withLogger = <X, Y>(effect: Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
     read instanceof ThreadError
       ? Effect.die(read)
-      : read.disablePrettyLogger === true
+      : read.disablePrettyLogger
       ? effect
       : Effect.provide(effect, Logger.layer([Logger.consolePretty()]))
+
+  /**
+   * Runs `effect` in a fiber of its own, which only the signal policy
+   * interrupts (the root fiber does not pass on the interruption
+   * `NodeRuntime.runMain` makes at every signal, which could not wait for a
+   * drain), and records it as the adapter's `program`.
+   */
+  const shielded = <X, Y>(effect: Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Effect.forkChild(restore(effect)), (fiber) => {
+        adapter = { _tag: "Running", program: fiber }
+        return Fiber.join(fiber)
+      })
+    )
 
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
-    adapter = { _tag: "Loaded" }
-    NodeRuntime.runMain(withLogger(mainWith(program, options, appLayer, true)), {
+    adapter = { _tag: "Starting" }
+    NodeRuntime.runMain(withLogger(shielded(mainWith(program, options, appLayer, true))), {
       disableErrorReporting: true,
       teardown: (exit) => {
         const signalled = received()
@@ -138,9 +213,10 @@ export const runMain = <A, E>(
 /**
  * `Threading.launch`: a Layer app as the main program. The layer is built in
  * the instance's resources scope, so what it provides outlives every thread;
- * its Node servers stop accepting (and drop idle connections) as soon as the
- * shutdown starts, and their remaining connections are closed before the
- * layer is released.
+ * its Node servers answer with `Connection: close` during the drain (from the
+ * first signal, with a `drainDelay`), stop accepting (and drop idle
+ * connections) as soon as the shutdown starts, and their remaining
+ * connections are closed — and reported — before the layer is released.
  *
  * @internal
  */
@@ -148,13 +224,13 @@ export const launch = <ROut, E>(
   layer: Layer.Layer<ROut, E, any>,
   options?: Threading.LaunchOptions
 ): void => {
-  const tracked = servers.track()
-  const app = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(tracked.closeAllConnections))).pipe(
+  // With a drain, every answer from the first signal on closes its connection, so that keep-alive clients
+  // reconnect elsewhere while the app still listens; without one, the answers in flight at the stop do.
+  const entry = options_.resolveEntry(options)
+  const drains = !(entry instanceof ThreadError) && Duration.isGreaterThan(entry.drainDelay, Duration.zero)
+  const tracked = servers.track(() => drains && received().count > 0)
+  const app = Layer.effectDiscard(Effect.addFinalizer(() => tracked.closeAllConnections)).pipe(
     Layer.provideMerge(layer)
   )
-  runProcess(
-    Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(tracked.stopAccepting))),
-    options,
-    app
-  )
+  runProcess(Effect.never.pipe(Effect.onInterrupt(() => tracked.stopAccepting)), options, app)
 }

@@ -161,3 +161,38 @@ export const resolve = (input: Options | undefined): Resolved | ThreadError => {
   }
   return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
 }
+
+/**
+ * The options only the Node entry points (`runMain`, `launch`) have.
+ *
+ * @internal
+ */
+export interface EntryOptions {
+  readonly disablePrettyLogger?: boolean | undefined
+  readonly drainDelay?: Duration.Input | undefined
+}
+
+/** @internal */
+export interface ResolvedEntry {
+  readonly disablePrettyLogger: boolean
+  /** Zero: no drain, the first signal stops the app at once. */
+  readonly drainDelay: Duration.Duration
+}
+
+/**
+ * Validates and fills in the options of an entry point, as `resolve` does an
+ * instance's: `drainDelay` must be a finite, non-negative duration.
+ *
+ * @internal
+ */
+export const resolveEntry = (input: EntryOptions | undefined): ResolvedEntry | ThreadError => {
+  const options = read(input, ["disablePrettyLogger", "drainDelay"])
+  if (options instanceof ThreadError) return options
+  let drainDelay = Duration.zero
+  if (options.drainDelay !== undefined) {
+    const decoded = decodeDuration("drainDelay", options.drainDelay, false)
+    if (decoded instanceof ThreadError) return decoded
+    drainDelay = decoded
+  }
+  return { disablePrettyLogger: options.disablePrettyLogger === true, drainDelay }
+}

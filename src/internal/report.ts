@@ -135,9 +135,10 @@ export const shutdownReport = (
   self: ThreadingImpl,
   level: "Warn" | "Error",
   message: string,
-  cause?: Cause.Cause<unknown>
+  cause?: Cause.Cause<unknown>,
+  fields?: Readonly<Record<string, unknown>>
 ): Effect.Effect<void> =>
-  Effect.provideContext(report(level, message, { thread: self.mainThread.name }, cause), self.logging)
+  Effect.provideContext(report(level, message, { ...fields, thread: self.mainThread.name }, cause), self.logging)
 
 /**
  * A warning of the shutdown about `fibers`, with the names of the first 20

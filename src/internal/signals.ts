@@ -8,11 +8,15 @@
  * The rule, by how many signals have arrived (SIGINT and SIGTERM count alike;
  * the first one picks the exit code, 128 + its number):
  *
- * | signal | runtime loading | main program running (or its finalizers)  | main program ended: shutdown under way    |
- * | ------ | --------------- | ----------------------------------------- | ----------------------------------------- |
- * | 1st    | exit at once    | interrupt it (the shutdown follows)       | cut the non-daemon wait, arm the deadline |
- * | 2nd    | —               | cut the non-daemon wait, arm the deadline | cut the non-daemon wait, arm the deadline |
- * | 3rd    | —               | exit at once                              | exit at once                              |
+ * | signal | runtime loading | main program running (or its finalizers)                         | main program ended: shutdown under way    |
+ * | ------ | --------------- | ---------------------------------------------------------------- | ----------------------------------------- |
+ * | 1st    | exit at once    | interrupt it (the shutdown follows), or start the drain          | cut the non-daemon wait, arm the deadline |
+ * | 2nd    | —               | end the drain if any; cut the non-daemon wait, arm the deadline | cut the non-daemon wait, arm the deadline |
+ * | 3rd    | —               | exit at once                                                     | exit at once                              |
+ *
+ * The drain (`drainDelay`, Effect 4 edition): the first signal lets the main
+ * program run on for that long (a readiness probe already says the app is
+ * stopping), then interrupts it; a second signal ends it at once.
  *
  * "Cut the non-daemon wait" applies to every instance of the process for which
  * `lifecycle.signalCutsJoin` says so; the deadline ends the process
@@ -54,7 +58,8 @@ export const none: Received = { count: 0, first: undefined }
  * - `Starting`: the runtime runs, the main program has not started yet (it
  *   starts interrupted: `startsInterrupted`).
  * - `Running`: the entry's instance exists, in `phase`; `mainRunning` tells
- *   whether its main program is still running.
+ *   whether its main program is still running; `drainMillis` is its
+ *   `drainDelay` (0: none), `draining` whether a drain is under way.
  *
  * @internal
  */
@@ -66,6 +71,8 @@ export type Entry =
     readonly phase: Phase
     readonly mainRunning: boolean
     readonly daemonGraceMillis: number
+    readonly drainMillis: number
+    readonly draining: boolean
   }
 
 /**
@@ -83,7 +90,9 @@ export const count = (received: Received, signal: Signal): Received => ({
  * waits `lifecycle.signalCutsJoin` says (which every signal does, for every
  * instance of the process: `instance.receiveSignal`), in order.
  *
- * - `InterruptMain`: interrupt the entry's main program.
+ * - `InterruptMain`: interrupt the entry's main program (ending the drain, if
+ *   one is under way).
+ * - `StartDrain`: let the main program run on for `millis`, then interrupt it.
  * - `ArmDeadline`: exit with the decision's `code` after `millis`, whatever
  *   still runs.
  * - `Exit`: exit with the decision's `code` now.
@@ -92,6 +101,7 @@ export const count = (received: Received, signal: Signal): Received => ({
  */
 export type Action =
   | { readonly _tag: "InterruptMain" }
+  | { readonly _tag: "StartDrain"; readonly millis: number }
   | { readonly _tag: "ArmDeadline"; readonly millis: number }
   | { readonly _tag: "Exit" }
 
@@ -125,7 +135,11 @@ export const decide = (received: Received, entry: Entry): Decision => {
   if (entry._tag === "Loading" || received.count >= 3) return { code, actions: [exit] }
   const actions: Array<Action> = []
   if (entry._tag === "Running") {
-    if (received.count === 1 && entry.mainRunning) actions.push(interruptMain)
+    if (entry.mainRunning && received.count === 1) {
+      actions.push(entry.drainMillis > 0 ? { _tag: "StartDrain", millis: entry.drainMillis } : interruptMain)
+    } else if (entry.mainRunning && entry.draining) {
+      actions.push(interruptMain)
+    }
     if (signalCutsJoin(received.count, entry.phase)) {
       actions.push({ _tag: "ArmDeadline", millis: entry.daemonGraceMillis + deadlineMarginMillis })
     }

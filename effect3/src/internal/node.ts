@@ -38,7 +38,10 @@ const entryOf = (adapter: Adapter): signals.Entry => {
     _tag: "Running",
     phase: instance.phase,
     mainRunning: instance.mainThread.status === "started",
-    daemonGraceMillis: Duration.toMillis(instance.options.daemonGrace)
+    daemonGraceMillis: Duration.toMillis(instance.options.daemonGrace),
+    // `drainDelay` is in the Effect 4 edition only
+    drainMillis: 0,
+    draining: false
   }
 }
 
@@ -48,6 +51,8 @@ const carryOut = (decision: signals.Decision): void => {
     switch (action._tag) {
       case "InterruptMain":
         entryInstance()?.mainThread.fiber?.unsafeInterruptAsFork(FiberId.none)
+        break
+      case "StartDrain": // never decided without a drainDelay
         break
       case "ArmDeadline":
         armDeadline(action.millis, decision.code)

@@ -63,6 +63,39 @@ export const againHint = (firstSignal: string | undefined): string =>
   firstSignal === "SIGTERM" ? "send SIGTERM again to stop them" : "press Ctrl+C again to stop them"
 
 /**
+ * What the drain's line asks for to stop at once: the first signal again.
+ *
+ * @internal
+ */
+export const stopNowHint = (firstSignal: string | undefined): string =>
+  firstSignal === "SIGTERM" ? "send SIGTERM again to stop now" : "press Ctrl+C again to stop now"
+
+/**
+ * The line logged when the first signal starts a drain (`drainDelay`).
+ *
+ * @internal
+ */
+export const draining = (delay: string, firstSignal: string | undefined): string =>
+  `Draining for ${delay}: still serving while readiness reports the shutdown; ${stopNowHint(firstSignal)}`
+
+/**
+ * The report of the connections `launch` closes before the app's layer is
+ * released: `unanswered` of them had a request not answered yet, the others
+ * one not fully received.
+ *
+ * @internal
+ */
+export const connectionsCut = (connections: number, unanswered: number): string => {
+  const plural = (n: number, noun: string): string => `${withThousands(n)} ${noun}${n === 1 ? "" : "s"}`
+  const parts = [
+    unanswered > 0 ? `${plural(unanswered, "request")} not answered yet` : "",
+    connections > unanswered ? `${plural(connections - unanswered, "request")} not fully received` : ""
+  ].filter((part) => part !== "")
+  return `Closing ${plural(connections, "connection")} left at exit: ${parts.join(", ")}; ` +
+    `${connections === 1 ? "its client sees" : "their clients see"} the connection reset`
+}
+
+/**
  * The line logged when a signal starts the shutdown with non-daemon threads to
  * wait for.
  *
