@@ -18,8 +18,9 @@ import type * as Option from "effect/Option"
 import type * as Pipeable from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Types from "effect/Types"
+import * as clusterEngine from "./internal/clusterEngine.js"
 import * as errors from "./internal/errors.js"
-import * as singletons from "./internal/singleton.js"
+import * as singletons from "./internal/singletonThread.js"
 import * as internal from "./internal/threading.js"
 import * as toolkit from "./internal/toolkit.js"
 import type { Threading } from "./Threading.js"
@@ -992,4 +993,4 @@ export const singleton: <A, E, R, Out = unknown, ES = never, R2 = never>(
   name: string,
   effect: Effect.Effect<A, E, R>,
   options?: SingletonOptions<Out, ES, R2>
-) => Effect.Effect<void, ThreadError, Threading | R | R2> = singletons.singleton
+) => Effect.Effect<void, ThreadError, Threading | R | R2> = clusterEngine.singleton

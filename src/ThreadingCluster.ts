@@ -31,7 +31,7 @@ import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
 import type * as SqlError from "effect/sql/SqlError"
-import * as internal from "./internal/singleton.js"
+import * as internal from "./internal/clusterEngine.js"
 import type { ThreadError } from "./Thread.js"
 import type { Threading } from "./Threading.js"
 

@@ -115,9 +115,13 @@ export class ThreadImpl<A, E> implements Thread.Thread<A, E> {
   get status(): "initial" | "started" | "stopped" {
     return this.fiber === undefined ? "initial" : this.fiber.pollUnsafe() === undefined ? "started" : "stopped"
   }
+  /** The class name `toString` shows, as Python's `repr` uses `self.__class__.__name__`. */
+  protected get reprName(): string {
+    return "Thread"
+  }
   toString(): string {
     const ident = this.ident
-    return `<Thread(${this.name}, ${this.status}${this.daemon ? " daemon" : ""}${
+    return `<${this.reprName}(${this.name}, ${this.status}${this.daemon ? " daemon" : ""}${
       ident === undefined ? "" : ` ${ident}`
     })>`
   }

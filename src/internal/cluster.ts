@@ -5,6 +5,10 @@
  * module only turns "the engine started / stopped the singleton here" into
  * "a daemon thread of this instance starts / is interrupted".
  *
+ * This module and `effect/cluster` (about a hundred modules of cluster, RPC
+ * and SQL code) are loaded on first use only, by `./clusterEngine.ts`:
+ * nothing that `effect-threading` imports statically imports this module.
+ *
  * One cluster per `Threading` instance, attached to it: its `Sharding` lives
  * in a scope of its own that the instance closes in shutdown step (c), after
  * the singleton threads have been interrupted (their finalizers ran). Closing
@@ -36,48 +40,9 @@ import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
 import * as errors from "./errors.js"
-import { currentThread, reportThreadFailure, start, tag, ThreadImpl, type ThreadingImpl } from "./threading.js"
-
-// -----------------------------------------------------------------------------
-// The singleton thread
-// -----------------------------------------------------------------------------
-
-/** @internal */
-export const SingletonTypeId: Thread.SingletonTypeId = Symbol.for(
-  "effect-threading/Singleton"
-) as Thread.SingletonTypeId
-
-/**
- * The thread a singleton runs in on its owner: a daemon like any other, with
- * the `singleton` flag and its shard group. A new one starts each time this
- * runner becomes the owner.
- *
- * @internal
- */
-export class SingletonImpl<A, E> extends ThreadImpl<A, E> implements Thread.Singleton<A, E> {
-  readonly [SingletonTypeId]: Thread.SingletonTypeId = SingletonTypeId
-  readonly singleton = true as const
-  constructor(
-    instance: ThreadingImpl,
-    name: string,
-    target: Effect.Effect<A, E, any>,
-    context: Context.Context<never>,
-    readonly shardGroup: string
-  ) {
-    super(instance, name, true, target, context)
-  }
-  override toString(): string {
-    // As Timer's: Python's repr names the class. <Singleton(cleanup, started daemon 7)>
-    return `<Singleton${super.toString().slice("<Thread".length)}`
-  }
-  override toJSON(): unknown {
-    return { ...(super.toJSON() as object), _id: "Singleton", singleton: true, shardGroup: this.shardGroup }
-  }
-}
-
-/** @internal */
-export const isSingleton = (u: unknown): u is Thread.Singleton<unknown, unknown> =>
-  typeof u === "object" && u !== null && SingletonTypeId in u
+import { scheduled } from "./scheduled.js"
+import { SingletonImpl } from "./singletonThread.js"
+import { start, tag, type ThreadingImpl } from "./threading.js"
 
 // -----------------------------------------------------------------------------
 // The cluster of an instance
@@ -239,31 +204,12 @@ const clusterFor = (instance: ThreadingImpl): Effect.Effect<Cluster, errors.Thre
 // Thread.singleton
 // -----------------------------------------------------------------------------
 
-/**
- * One run of a periodic singleton: as `Thread.periodic`'s, a failure is
- * reported through the excepthook and the schedule goes on, unless
- * `stopOnError`.
- */
-const runOnce = <A, E, R>(effect: Effect.Effect<A, E, R>, stopOnError: boolean): Effect.Effect<void, E, R> =>
-  stopOnError ?
-    Effect.asVoid(effect) :
-    Effect.catchCause(
-      Effect.asVoid(effect),
-      (cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.flatMap(
-          currentThread,
-          (thread) => thread === undefined ? Effect.failCause(cause) : reportThreadFailure(thread, cause)
-        )
-    )
-
 const targetOf = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: Thread.SingletonOptions<any, any, any> | undefined
 ): Effect.Effect<unknown, unknown, unknown> => {
   const schedule = options?.schedule as Schedule.Schedule<unknown, unknown, unknown, unknown> | undefined
-  if (schedule === undefined) return effect
-  const run = runOnce(effect, options?.stopOnError === true)
-  return options?.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
+  return schedule === undefined ? effect : scheduled(effect, schedule, options)
 }
 
 /**
