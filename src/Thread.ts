@@ -876,6 +876,11 @@ export interface Singleton<out A = unknown, out E = unknown> extends Thread<A, E
   readonly singleton: true
   /** The shard group the singleton was registered in (`"default"` unless given). */
   readonly shardGroup: string
+  /**
+   * The fencing token of this ownership period: strictly greater than that
+   * of every earlier period, on any runner (see `ThreadingCluster.fencingToken`).
+   */
+  readonly fencingToken: bigint
 }
 
 /**
@@ -936,6 +941,16 @@ export interface SingletonOptions<Out = unknown, ES = never, R2 = never> {
   readonly immediate?: boolean | undefined
   /** With `schedule`. Default `false`: with `true`, the first failure ends the thread. */
   readonly stopOnError?: boolean | undefined
+  /**
+   * With `schedule`: quiet outages. While runs keep failing (the database
+   * is down, say), each next attempt waits at least the next delay of this
+   * schedule — started afresh at each outage — on top of `schedule`'s own;
+   * the outage's first failure goes to the excepthook, the next ones are
+   * only counted, and its end is logged once (`Thread NAME recovered after
+   * N failed runs in T`). Default: exponential from 500 ms, doubling, at
+   * most 30 s. `false`: every failure reported, no backoff.
+   */
+  readonly backoff?: Schedule.Schedule<unknown, unknown> | false | undefined
 }
 
 /**

@@ -12,20 +12,17 @@ import type * as Sharding from "effect/cluster/Sharding"
 import type * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as SqlError from "effect/sql/SqlError"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
 import type * as Cluster from "./cluster.js"
-import type * as errors from "./errors.js"
+import * as validate from "./clusterOptions.js"
+import * as errors from "./errors.js"
+import { tag, type ThreadingImpl } from "./threading.js"
 
 /** The engine module, loaded once (Node caches the module; later runs resolve at once). */
 const engine: Effect.Effect<typeof Cluster> = Effect.promise(() => import("./cluster.js"))
-
-/** A layer of the engine's, built once the engine is loaded. */
-const lazyLayer = <A extends ReadonlyArray<unknown>, ROut, E, RIn>(
-  f: (cluster: typeof Cluster) => (...args: A) => Layer.Layer<ROut, E, RIn>
-) =>
-(...args: A): Layer.Layer<ROut, E, RIn> => Layer.unwrap(Effect.map(engine, (cluster) => f(cluster)(...args)))
 
 /** @internal */
 export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
@@ -33,20 +30,33 @@ export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
   effect: Effect.Effect<A, E, R>,
   options?: Thread.SingletonOptions<Out, ES, R2>
 ): Effect.Effect<void, errors.ThreadError, Threading.Threading | R | R2> =>
-  Effect.flatMap(engine, (cluster) => cluster.singleton(name, effect, options))
+  Effect.suspend(() => {
+    const checked = validate.singleton(name, effect, options)
+    return checked instanceof errors.ThreadError
+      ? Effect.fail(checked)
+      : Effect.flatMap(engine, (cluster) => cluster.singleton(name, effect, checked as typeof options))
+  })
 
 /** @internal */
-export const layer: (
+export const layer = (
   options?: ThreadingCluster.Options
-) => Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> = lazyLayer((
-  cluster
-) => cluster.layer)
+): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> =>
+  Layer.unwrap(Effect.suspend(() => {
+    const checked = validate.layer(options)
+    return checked instanceof errors.ThreadError
+      ? Effect.fail(checked)
+      : Effect.map(engine, (cluster) => cluster.layer(checked))
+  }))
 
 /** @internal */
-export const layerConfig: (
+export const owners: Effect.Effect<ReadonlyArray<ThreadingCluster.Owner>, SqlError.SqlError, Threading.Threading> =
+  Effect.flatMap(tag, (instance) => Effect.flatMap(engine, (cluster) => cluster.owners(instance as ThreadingImpl)))
+
+/** @internal */
+export const layerConfig = (
   config: Config.Config<ThreadingCluster.Options>
-) => Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError | Config.ConfigError, Threading.Threading> =
-  lazyLayer((cluster) => cluster.layerConfig)
+): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError | Config.ConfigError, Threading.Threading> =>
+  Layer.unwrap(Effect.map(config, layer))
 
 /** @internal */
 export const layerFrom: <E>(
