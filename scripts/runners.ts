@@ -25,7 +25,9 @@ if (!Number.isInteger(n) || n < 1 || n > 20) {
   process.exit(2)
 }
 if (process.env.DATABASE_URL === undefined) {
-  console.error("scripts/runners.ts: DATABASE_URL is not set: each replica would run every singleton (`npm run db` first)")
+  console.error(
+    "scripts/runners.ts: DATABASE_URL is not set: each replica would run every singleton (`npm run db` first)"
+  )
 }
 
 const children = Array.from({ length: n }, (_, i) => {
