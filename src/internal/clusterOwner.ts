@@ -22,6 +22,7 @@
  *
  * @internal
  */
+import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import type * as ShardId from "effect/cluster/ShardId"
 import type * as Context from "effect/Context"
@@ -71,10 +72,18 @@ const stale = Metric.counter(metricNames.stale, {
 
 const attributes = (s: Owned) => ({ "singleton.name": s.key.name, "singleton.shard_group": s.key.shardGroup })
 
-const log = (s: Owned, level: "Info" | "Debug" | "Warn", message: string, fields: Record<string, unknown> = {}) =>
-  Effect.logWithLevel(level)(`singleton ${s.key.name}: ${message}`).pipe(
-    Effect.annotateLogs({ singleton: s.key.name, shardGroup: s.key.shardGroup, runner: s.support.runner, ...fields })
-  )
+const log = (
+  s: Owned,
+  level: "Info" | "Debug" | "Warn",
+  message: string,
+  fields: Record<string, unknown> = {},
+  cause?: Cause.Cause<unknown>
+) =>
+  (cause === undefined
+    ? Effect.logWithLevel(level)(`singleton ${s.key.name}: ${message}`)
+    : Effect.logWithLevel(level)(`singleton ${s.key.name}: ${message}`, cause)).pipe(
+      Effect.annotateLogs({ singleton: s.key.name, shardGroup: s.key.shardGroup, runner: s.support.runner, ...fields })
+    )
 
 const ago = (ms: number) => Duration.format(Duration.millis(Math.max(0, Math.round(ms))))
 
@@ -191,7 +200,8 @@ const takeToken = (s: Owned): Effect.Effect<bigint> =>
             s,
             "Warn",
             "its fencing token cannot be taken: the storage is unavailable; retrying with backoff (reported again when it succeeds)",
-            { cause: exit.cause }
+            {},
+            exit.cause
           )
         }
         yield* Effect.sleep(retryDelay(failures))
