@@ -8,7 +8,8 @@
 #
 # The tests find the binaries through $POSTGRES_BIN, else
 # /usr/lib/postgresql/15/bin, else `pg_config --bindir`; they skip with a
-# message when none is there.
+# message when none is there (fail, with EFFECT_THREADING_REQUIRE_POSTGRES=1,
+# which .ci/run sets).
 set -euo pipefail
 bin="${POSTGRES_BIN:-/usr/lib/postgresql/15/bin}"
 if [ -x "$bin/initdb" ] && [ -x "$bin/postgres" ]; then

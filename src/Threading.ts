@@ -299,21 +299,46 @@ export const main: <A, E, R, ROut = never, LE = never>(
  * It needs `@effect/platform-node`, loaded when `runMain` is called: the rest
  * of the library does not.
  *
+ * The program may need `Threading` and what the `layer` option provides,
+ * nothing else: a service that nobody provides is a compile error (not a
+ * `Service not found` at run time) whose message names it — `Property
+ * '"runMain: provide these services with the layer option"' is missing ...
+ * { ...: Db }`.
+ *
  * @example
  * ```ts
- * import { Console, Effect } from "effect"
+ * import { Console, Context, Effect, Layer } from "effect"
  * import { Threading } from "effect-threading"
  *
  * Threading.runMain(Console.log("hello"))
+ *
+ * class Db extends Context.Service<Db, { readonly query: Effect.Effect<number> }>()("Db") {}
+ * const DbLive = Layer.succeed(Db, { query: Effect.succeed(42) })
+ * const report = Effect.gen(function*() {
+ *   const db = yield* Db
+ *   yield* Console.log(yield* db.query)
+ * })
+ *
+ * Threading.runMain(report, { layer: DbLive }) // Db comes from the layer
+ * // Threading.runMain(report)                 // does not compile: nothing provides Db
  * ```
  *
  * @since 0.1.0
  * @category running
  */
-export const runMain: <A, E, ROut = never, LE = never>(
-  program: Effect.Effect<A, E, Threading | ROut>,
-  options?: RunMainOptions<ROut, LE>
-) => void = runtime.runMain
+export const runMain: {
+  <A, E, R>(
+    program:
+      & Effect.Effect<A, E, R>
+      & ([Exclude<R, Threading>] extends [never] ? unknown
+        : { readonly "runMain: provide these services with the layer option": Exclude<R, Threading> }),
+    options?: RunMainOptions<never, unknown>
+  ): void
+  <A, E, ROut, LE>(
+    program: Effect.Effect<A, E, Threading | ROut>,
+    options: RunMainOptions<ROut, LE> & { readonly layer: Layer.Layer<ROut, LE, Threading> }
+  ): void
+} = runtime.runMain as typeof runMain
 
 /**
  * The Node entry point of a Layer app (an HTTP server, a queue consumer...):
@@ -377,7 +402,11 @@ export interface ThreadInfo {
   readonly ageMillis: number
   /** `running` for the thread taking the dump; every other one is suspended (JavaScript runs one at a time). */
   readonly status: "running" | "suspended"
-  /** The names of its current span and the span's parents, outermost first (when a tracer is on). */
+  /**
+   * The names of its current span and the span's parents, outermost first:
+   * Effect's built-in tracer records them with no tracer installed; an
+   * installed tracer adds the thread's own span, `thread NAME`, first.
+   */
   readonly spans: ReadonlyArray<string>
   /** Its current log annotations (`Effect.annotateLogs`), the `thread` name aside. */
   readonly annotations: Readonly<Record<string, unknown>>

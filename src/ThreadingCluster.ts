@@ -331,7 +331,7 @@ export const layerFrom: <E>(
  * const program = Thread.singleton("billing-sweep", sweep, { schedule: Schedule.spaced("1 minute") })
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category fencing
  */
 export const fencingToken: Effect.Effect<bigint> = singletonThread.fencingToken
@@ -362,7 +362,7 @@ export const fencingToken: Effect.Effect<bigint> = singletonThread.fencingToken
  * const program = Thread.singleton("sweeper", sweep, { schedule: Schedule.spaced("10 seconds") })
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category fencing
  */
 export const fenced: <A, E, R>(
@@ -390,7 +390,7 @@ export const fenced: <A, E, R>(
  *   `${owner.name} on ${owner.runner} since ${owner.since.toISOString()} (token ${owner.fencingToken}, ${owner.status})`
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category models
  */
 export interface Owner {
@@ -419,7 +419,7 @@ export interface Owner {
  * )
  * ```
  *
- * @since 1.0.0
+ * @since 1.1.0
  * @category ownership
  */
 export const owners: Effect.Effect<ReadonlyArray<Owner>, SqlError.SqlError, Threading> = internal.owners

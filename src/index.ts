@@ -54,3 +54,27 @@ export * as Threading from "./Threading.js"
  * @since 1.0.0
  */
 export * as ThreadingCluster from "./ThreadingCluster.js"
+
+/**
+ * Python's `queue.Queue` with `task_done()` and `join()`: a queue that
+ * counts unfinished tasks, so a producer can wait until every item has been
+ * processed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { JoinableQueue } from "effect-threading"
+ * // or: import * as JoinableQueue from "effect-threading/JoinableQueue"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* JoinableQueue.make<string>()
+ *   yield* JoinableQueue.offer(queue, "job")
+ *   yield* JoinableQueue.take(queue)
+ *   yield* JoinableQueue.taskDone(queue)
+ *   yield* JoinableQueue.join(queue) // returns: no task is unfinished
+ * })
+ * ```
+ *
+ * @since 1.0.0
+ */
+export * as JoinableQueue from "./JoinableQueue.js"

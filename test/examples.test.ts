@@ -76,3 +76,38 @@ describe("examples/daemon-vs-non-daemon.ts", () => {
     expect(ours.code).toBe(python.code)
   }, 20_000)
 })
+
+describe("examples/worker-pool.ts", () => {
+  const expected = [
+    ...Array.from({ length: 9 }, (_, i) => `job ${i + 1} done`),
+    "All jobs done; 3 daemon workers still waiting."
+  ]
+
+  it(
+    "prints each job as it is done, then the last line once all are, and exits 0 (the daemon workers do not hold it)",
+    async () => {
+      const result = await runExample("worker-pool")
+      expect(result.stderr).toBe("")
+      expect(result.code).toBe(0)
+      expect(result.lines).toEqual(expected)
+      // job 9, taken at 0.9 s by the third worker, is done at 1.8 s: join waited for it, and nothing more
+      expect(result.runSeconds).toBeGreaterThan(1.5)
+      expect(result.runSeconds).toBeLessThan(4)
+    },
+    20_000
+  )
+
+  it.runIf(hasPython)(
+    "prints the same lines as its Python original (queue.Queue, daemon workers, q.join())",
+    async () => {
+      const [ours, python] = await Promise.all([
+        runExample("worker-pool"),
+        runPython("examples/python/worker_pool.py")
+      ])
+      expect(python.lines).toEqual(expected)
+      expect(ours.lines).toEqual(python.lines)
+      expect(ours.code).toBe(python.code)
+    },
+    20_000
+  )
+})

@@ -235,6 +235,12 @@ export const main: <A, E, R, ROut = never, LE = never>(
  * library does not need them), which npm does not install by itself:
  * `npm install @effect/platform@^0.97 @effect/platform-node@^0.108`.
  *
+ * The program may need `Threading` and what the `layer` option provides,
+ * nothing else: a service that nobody provides is a compile error (not a
+ * `Service not found` at run time) whose message names it — `Property
+ * '"runMain: provide these services with the layer option"' is missing ...
+ * { ...: Db }`.
+ *
  * @example
  * ```ts
  * import { Console, Context, Effect, Layer } from "effect"
@@ -254,10 +260,19 @@ export const main: <A, E, R, ROut = never, LE = never>(
  * @since 0.1.0
  * @category running
  */
-export const runMain: <A, E, ROut = never, LE = never>(
-  program: Effect.Effect<A, E, Threading | ROut>,
-  options?: RunMainOptions<ROut, LE>
-) => void = runtime.runMain
+export const runMain: {
+  <A, E, R>(
+    program:
+      & Effect.Effect<A, E, R>
+      & ([Exclude<R, Threading>] extends [never] ? unknown
+        : { readonly "runMain: provide these services with the layer option": Exclude<R, Threading> }),
+    options?: RunMainOptions<never, unknown>
+  ): void
+  <A, E, ROut, LE>(
+    program: Effect.Effect<A, E, Threading | ROut>,
+    options: RunMainOptions<ROut, LE> & { readonly layer: Layer.Layer<ROut, LE, Threading> }
+  ): void
+} = runtime.runMain as typeof runMain
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main

@@ -262,7 +262,8 @@ const threadSpan = (
   })
 }
 
-const outcomeOf = (exit: Exit.Exit<unknown, unknown>, instance: ThreadingImpl): string => {
+/** A thread's `thread.outcome`, from its exit and its instance's state when it ended. @internal */
+export const outcomeOf = (exit: Exit.Exit<unknown, unknown>, instance: ThreadingImpl): string => {
   if (Exit.isSuccess(exit)) return "success"
   if (!Cause.hasInterruptsOnly(exit.cause)) return "failure"
   const state = instance.state._tag

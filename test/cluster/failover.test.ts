@@ -20,7 +20,8 @@
  * in docs/cluster.md).
  *
  * Skips, with the reason, where the PostgreSQL server binaries are missing
- * (scripts/postgres.sh installs them).
+ * (scripts/postgres.sh installs them); fails instead where
+ * `EFFECT_THREADING_REQUIRE_POSTGRES=1` requires them (`.ci/run` sets it).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -36,12 +37,12 @@ import {
   startExample,
   startRunner
 } from "./harness.js"
-import { findBinaries, freePort, type Postgres, start } from "./postgres.js"
+import { binariesForTests, freePort, type Postgres, start } from "./postgres.js"
 
-const binaries = findBinaries()
-const missing = "missing" in binaries ? binaries.missing : undefined
-if (missing !== undefined) {
-  console.warn(`test/cluster/failover.test.ts skipped: ${missing}`)
+const binaries = binariesForTests()
+const skip = "skip" in binaries ? binaries.skip : undefined
+if (skip !== undefined) {
+  console.warn(`test/cluster/failover.test.ts skipped: ${skip}`)
 }
 
 /** shardLockExpiration of the runners (the fixture's default). */
@@ -72,12 +73,13 @@ interface Handover {
   readonly exitMs: number | undefined
 }
 
-describe.skipIf(missing !== undefined)("Thread.singleton on a PostgreSQL cluster of 3 runner processes", () => {
+describe.skipIf(skip !== undefined)("Thread.singleton on a PostgreSQL cluster of 3 runner processes", () => {
   let pg: Postgres
   const runners: Array<Runner> = []
   const byName = new Map<string, Runner>()
 
   beforeAll(async () => {
+    if ("fail" in binaries) throw new Error(binaries.fail)
     pg = await start((binaries as { bin: string }).bin)
     await createTable(pg)
   }, 60_000)

@@ -22,11 +22,11 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as fence from "../../src/internal/clusterFence.js"
 import { query } from "./harness.js"
-import { findBinaries, type Postgres, start } from "./postgres.js"
+import { binariesForTests, type Postgres, start } from "./postgres.js"
 
-const binaries = findBinaries()
-const missing = "missing" in binaries ? binaries.missing : undefined
-if (missing !== undefined) console.warn(`test/cluster/fence-store.test.ts skipped: ${missing}`)
+const binaries = binariesForTests()
+const skip = "skip" in binaries ? binaries.skip : undefined
+if (skip !== undefined) console.warn(`test/cluster/fence-store.test.ts skipped: ${skip}`)
 
 /** The key `SqlRunnerStorage` locks a shard with: FNV-1a of `effect-cluster:cluster`, and (group index + 1) * 1e6 + id. */
 const engineLockKey = (shard: ShardId.ShardId): readonly [number, number] => {
@@ -40,9 +40,10 @@ const config = ShardingConfig.defaults
 const shard = ShardId.make("default", 42)
 const key = { name: "billing-sweep", shardGroup: "default" }
 
-describe.skipIf(missing !== undefined)("the PostgreSQL fencing store", () => {
+describe.skipIf(skip !== undefined)("the PostgreSQL fencing store", () => {
   let pg: Postgres
   beforeAll(async () => {
+    if ("fail" in binaries) throw new Error(binaries.fail)
     pg = await start((binaries as { bin: string }).bin)
     // The engine's runner table (its columns that the ownership read joins), with a live b and a dead c.
     await query(

@@ -15,24 +15,26 @@
  *
  * Cluster settings (the fixture's): refreshAssignmentsInterval 1 s,
  * shardLockRefreshInterval 2 s, shardLockExpiration 6 s. Skips, with the
- * reason, where the PostgreSQL server binaries are missing.
+ * reason, where the PostgreSQL server binaries are missing; fails instead where
+ * `EFFECT_THREADING_REQUIRE_POSTGRES=1` (CI).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { audit, createLedger, killAll, poll, query, type Runner, startRunner, type Write, writes } from "./harness.js"
-import { findBinaries, type Postgres, start } from "./postgres.js"
+import { binariesForTests, type Postgres, start } from "./postgres.js"
 
-const binaries = findBinaries()
-const missing = "missing" in binaries ? binaries.missing : undefined
-if (missing !== undefined) console.warn(`test/cluster/fencing.test.ts skipped: ${missing}`)
+const binaries = binariesForTests()
+const skip = "skip" in binaries ? binaries.skip : undefined
+if (skip !== undefined) console.warn(`test/cluster/fencing.test.ts skipped: ${skip}`)
 
 const READY_MS = 90_000
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe.skipIf(missing !== undefined)("fencing tokens and stale owners on a PostgreSQL cluster", () => {
+describe.skipIf(skip !== undefined)("fencing tokens and stale owners on a PostgreSQL cluster", () => {
   let pg: Postgres
   let runners: Array<Runner> = []
 
   beforeAll(async () => {
+    if ("fail" in binaries) throw new Error(binaries.fail)
     pg = await start((binaries as { bin: string }).bin)
     await createLedger(pg)
   }, 60_000)

@@ -5,7 +5,8 @@
  * The server binaries refuse to run as root: as root they run as the
  * unprivileged `postgres` user (or `nobody`) through `runuser`; as any other
  * user, directly. Where the binaries are missing, `findBinaries` says why and
- * the tests skip (scripts/postgres.sh installs them).
+ * the tests skip (scripts/postgres.sh installs them) — or fail, where
+ * `EFFECT_THREADING_REQUIRE_POSTGRES=1` (CI) requires them: `binariesForTests`.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -40,6 +41,30 @@ export const findBinaries = (): { readonly bin: string } | { readonly missing: s
     missing: "PostgreSQL server binaries (initdb, postgres) not found in $POSTGRES_BIN, " +
       "/usr/lib/postgresql/15/bin or `pg_config --bindir`; run scripts/postgres.sh to install them"
   }
+}
+
+/**
+ * The environment variable that makes missing binaries a failure instead of
+ * a skip: `.ci/run` sets it to `1` for the Effect 4 edition, whose CI
+ * installs them (scripts/postgres.sh), so that CI can never pass with the
+ * Postgres tests silently skipped.
+ */
+export const requireVariable = "EFFECT_THREADING_REQUIRE_POSTGRES"
+
+/**
+ * What a Postgres test does on this machine: run with the binaries in `bin`,
+ * skip (`skip`, the reason), or — the binaries missing where
+ * `EFFECT_THREADING_REQUIRE_POSTGRES=1` requires them — fail (`fail`, the
+ * message its `beforeAll` throws).
+ */
+export const binariesForTests = (
+  env: Readonly<Record<string, string | undefined>> = process.env
+): { readonly bin: string } | { readonly skip: string } | { readonly fail: string } => {
+  const found = findBinaries()
+  if ("bin" in found) return found
+  return env[requireVariable] === "1"
+    ? { fail: `${found.missing} (${requireVariable}=1: the Postgres tests must run here, not skip)` }
+    : { skip: found.missing }
 }
 
 /** A free TCP port on 127.0.0.1 (the OS picks one; the listener is closed at once). */

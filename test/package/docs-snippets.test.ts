@@ -12,10 +12,12 @@
  * and tsc) so that they run with the repository's resolution of
  * `effect-threading`.
  */
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { endOf, killAll, startTs } from "../process/harness.js"
+import { anchorsOf } from "./links.js"
 import { repo, typecheck, virtualPath } from "./typecheck.js"
 
 interface Snippet {
@@ -35,6 +37,8 @@ const documents = [
 ]
 
 const read = (file: string) => fs.readFileSync(path.join(repo, file), "utf8")
+
+const hasPython = spawnSync("python3", ["--version"]).status === 0
 
 const snippetsOf = (doc: string): ReadonlyArray<Snippet> => {
   const text = read(doc)
@@ -102,6 +106,103 @@ for (const snippet of runnableTests) {
   })
 }
 
+describe("docs/python.md", () => {
+  const guide = read("docs/python.md")
+  /**
+   * CPython's `threading.__all__` (3.13: 3.11's, with `setprofile_all_threads` and
+   * `settrace_all_threads` of 3.12; `get_native_id` where the platform has it) and
+   * `queue.__all__` (3.13: `ShutDown` added).
+   */
+  const cpython = {
+    threading: [
+      "get_ident",
+      "active_count",
+      "Condition",
+      "current_thread",
+      "enumerate",
+      "main_thread",
+      "TIMEOUT_MAX",
+      "Event",
+      "Lock",
+      "RLock",
+      "Semaphore",
+      "BoundedSemaphore",
+      "Thread",
+      "Barrier",
+      "BrokenBarrierError",
+      "Timer",
+      "ThreadError",
+      "ExceptHookArgs",
+      "setprofile",
+      "settrace",
+      "local",
+      "stack_size",
+      "excepthook",
+      "gettrace",
+      "getprofile",
+      "setprofile_all_threads",
+      "settrace_all_threads",
+      "get_native_id"
+    ],
+    queue: ["Empty", "Full", "ShutDown", "Queue", "PriorityQueue", "LifoQueue", "SimpleQueue"]
+  }
+  const index = guide.split(/^## Every name$/m)[1]?.split(/^## /m)[0] ?? ""
+  const rows = index.split("\n").filter((line) => line.startsWith("| `"))
+  /** `threading.Event` → ["threading", "Event"], from the first column of each row. */
+  const named = rows.flatMap((row) => {
+    const match = /^\| `(threading|queue)\.(\w+)`/.exec(row)
+    return match === null ? [] : [`${match[1]}.${match[2]}`]
+  })
+  const anchors = anchorsOf(guide)
+
+  it("has a row for every name of CPython's threading.__all__ and queue.__all__ (3.11–3.13), and no other", () => {
+    const expected = [
+      ...cpython.threading.map((name) => `threading.${name}`),
+      ...cpython.queue.map((name) => `queue.${name}`)
+    ]
+    expect([...named].sort()).toEqual([...expected].sort())
+  })
+
+  it.runIf(hasPython)("covers every name the machine's python3 exports from threading and queue", () => {
+    const printed = spawnSync("python3", [
+      "-c",
+      "import json, queue, threading; print(json.dumps({'threading': threading.__all__, 'queue': queue.__all__}))"
+    ], { encoding: "utf8" })
+    const exported: { threading: Array<string>; queue: Array<string> } = JSON.parse(printed.stdout)
+    const missing = [
+      ...exported.threading.map((name) => `threading.${name}`),
+      ...exported.queue.map((name) => `queue.${name}`)
+    ].filter((name) => !named.includes(name))
+    expect(missing).toEqual([])
+  })
+
+  it("links each row to a section of the page", () => {
+    const links = rows.map((row) => /\]\(#([^)]+)\)/.exec(row)?.[1])
+    expect(links.filter((link) => link === undefined || !anchors.has(link))).toEqual([])
+  })
+
+  it("is linked from the README's Python tour", () => {
+    const tour = read("README.md").split(/^## A tour of the API$/m)[1]?.split(/^## /m)[0] ?? ""
+    expect(tour).toContain("[docs/python.md](docs/python.md)")
+  })
+})
+
+/** The major version of a package version (`1.0.0` → 1). */
+const major = (version: string): number => Number.parseInt(version.split(".")[0]!, 10)
+
+/**
+ * The "Which edition?" table's `effect-threading` column, by edition (`Effect 4` → `1.x`), read from the
+ * table's cells: the header names the column, the first cell the edition.
+ */
+const versionLines = (section: string): ReadonlyMap<string, string> => {
+  const rows = section.split("\n").filter((line) => line.startsWith("| ")).map((line) =>
+    line.split("|").slice(1, -1).map((cell) => cell.trim())
+  )
+  const column = rows[0]!.indexOf("effect-threading")
+  expect(column).toBeGreaterThan(0)
+  return new Map(rows.slice(2).map((cells) => [/Effect \d/.exec(cells[0]!)?.[0] ?? cells[0]!, cells[column]!] as const))
+}
+
 describe("README.md", () => {
   const readme = read("README.md")
   const manifest = JSON.parse(read("package.json"))
@@ -112,8 +213,9 @@ describe("README.md", () => {
   it("installs the peers at the versions package.json asks for, as runMain's message does", () => {
     expect(peer("effect")).toBe("^4.1.0")
     const platform = `@effect/platform-node@${peer("@effect/platform-node")}`
-    // today: the tarball built by `npm pack`
-    expect(readme).toContain(`effect-threading-*.tgz effect@${peer("effect")} ${platform}`)
+    // today: the tarball built by `npm pack`, named after the version
+    expect(readme).toContain(`effect-threading-${manifest.version}.tgz effect@${peer("effect")} ${platform}`)
+    expect(readme).toContain(`npm pack            # builds dist/ and writes effect-threading-${manifest.version}.tgz`)
     // once published
     expect(readme).toContain(
       `npm install effect-threading effect@${minor(peer("effect"))} @effect/platform-node@${
@@ -160,5 +262,17 @@ describe("README.md", () => {
     expect(row3).toContain(`Node ≥ ${effect3.engines.node.replace(/^>=/, "")}`)
     expect(section).toMatch(/bug fixes and\s+conformance fixes go to both/i)
     expect(section).toMatch(/new capabilities go to the\s+Effect 4 edition only/i)
+  })
+
+  it("gives each edition the version line its package.json is on (1.x, 0.x), and tells them apart", () => {
+    const section = readme.split(/^## Which edition\?$/m)[1]?.split(/^## /m)[0] ?? ""
+    const effect3 = JSON.parse(read("effect3/package.json"))
+    const lines = versionLines(section)
+    expect(lines.get("Effect 4")).toBe(`${major(manifest.version)}.x`)
+    expect(lines.get("Effect 3")).toBe(`${major(effect3.version)}.x`)
+    expect(major(manifest.version)).toBe(1)
+    expect(major(effect3.version)).toBe(0)
+    // and the README says which one `npm ls` shows
+    expect(readme).toContain(`shows \`effect-threading@${manifest.version}\``)
   })
 })

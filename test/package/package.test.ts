@@ -7,7 +7,9 @@
  * dependency error or warning. Two consumer programs run there:
  * `consumer/program.mjs` (plain JavaScript) and `consumer/program.ts`
  * (compiled by the project's own `tsc` against the published `.d.ts` files),
- * both through `Threading.runMain`.
+ * both through `Threading.runMain`. The installed package is version 1.x,
+ * the version package.json and the README give (the tarball is named after
+ * it), and the guides are in it with links that work there (links.ts).
  *
  * Everything runs on this process's Node (`process.execPath`; Node 22 under
  * `npm test`, from the `node` devDependency): `@effect/platform-node` 4
@@ -17,11 +19,13 @@
  * install), so the timeouts are generous.
  */
 import { execFile } from "node:child_process"
+import * as fsSync from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { guidesNamedIn, guidesOf, linksOf, problemsOf } from "./links.js"
 
 const repo = fileURLToPath(new URL("../..", import.meta.url))
 const consumerSources = fileURLToPath(new URL("./consumer", import.meta.url))
@@ -78,6 +82,9 @@ const installedVersion = async (name: string): Promise<string> => {
   return manifest.version
 }
 
+/** This repository's package.json: the Effect 4 edition. */
+const manifest = JSON.parse(await fs.readFile(path.join(repo, "package.json"), "utf8"))
+
 /** The peer dependencies as a user of the Effect 4 edition installs them (README). */
 const peerSpecs = ["effect@^4.1.0", "@effect/platform-node@^4.1.0"]
 
@@ -102,7 +109,7 @@ beforeAll(async () => {
     path.join(project, "package.json"),
     JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }, null, 2)
   )
-  for (const file of ["program.mjs", "program.ts"]) {
+  for (const file of ["program.mjs", "program.ts", "testing.mjs"]) {
     await fs.copyFile(path.join(consumerSources, file), path.join(project, file))
   }
   await fs.copyFile(path.join(consumerSources, "tsconfig.consumer.json"), path.join(project, "tsconfig.json"))
@@ -132,10 +139,29 @@ describe("the packed package", () => {
     await ok("npm", ["ls", "--all"], project)
   })
 
+  it("is effect-threading 1.x, the version of package.json, in a tarball named after it as the README says", async () => {
+    expect(manifest.version).toMatch(/^1\.\d+\.\d+$/)
+    expect(path.basename(tarball)).toBe(`effect-threading-${manifest.version}.tgz`)
+    const readme = await fs.readFile(path.join(repo, "README.md"), "utf8")
+    expect(readme).toContain(`effect-threading-${manifest.version}.tgz`)
+    const installed = JSON.parse(
+      await fs.readFile(path.join(project, "node_modules", "effect-threading", "package.json"), "utf8")
+    )
+    expect(installed.version).toBe(manifest.version)
+    // what a user of the app sees
+    const listed = await ok("npm", ["ls", "effect-threading"], project)
+    expect(listed.stdout).toContain(`effect-threading@${manifest.version}`)
+    // the shipped CHANGELOG's latest entry is this version, and it is about this edition
+    const changelog = await fs.readFile(path.join(project, "node_modules", "effect-threading", "CHANGELOG.md"), "utf8")
+    expect(/^## (.+)$/m.exec(changelog)?.[1]).toBe(manifest.version)
+    expect(changelog).toContain("The Effect 4 edition")
+    expect(changelog).not.toContain("for Effect 3 programs")
+  })
+
   it("holds the built ESM JavaScript, declarations and source maps, and no tests or tooling", async () => {
     const installed = path.join(project, "node_modules", "effect-threading")
     const files = (await fs.readdir(installed, { recursive: true })).map((file) => file.split(path.sep).join("/"))
-    for (const module of ["index", "Thread", "Threading"]) {
+    for (const module of ["index", "Thread", "Threading", "JoinableQueue", "testing", "TestThreading"]) {
       expect(files).toContain(`dist/${module}.js`)
       expect(files).toContain(`dist/${module}.js.map`)
       expect(files).toContain(`dist/${module}.d.ts`)
@@ -144,7 +170,9 @@ describe("the packed package", () => {
     }
     expect(files).toContain("package.json")
     expect(files).toContain("LICENSE")
-    expect(files.filter((file) => /^(test|examples|bench|docs|\.changeset|\.ci)\//.test(file))).toEqual([])
+    expect(files.filter((file) => /^(test|examples|bench|\.changeset|\.ci)\//.test(file))).toEqual([])
+    // of docs/, the guides only (not the generated API site)
+    expect(files.filter((file) => file.startsWith("docs/") && !/^docs\/[\w-]+\.md$/.test(file))).toEqual([])
     expect(files.filter((file) => /tsconfig|eslint|typedoc|vitest/.test(file))).toEqual([])
 
     const manifest = JSON.parse(await fs.readFile(path.join(installed, "package.json"), "utf8"))
@@ -203,6 +231,19 @@ describe("the packed package", () => {
     expect(result.code).toBe(1)
   }, minutes(3))
 
+  it("runs effect-threading/testing and effect-threading/JoinableQueue with no test framework installed", async () => {
+    const result = await run(process.execPath, ["testing.mjs"], project, minutes(1))
+    expect(result.stderr).toBe("")
+    expect(lines(result.stdout)).toEqual([
+      "run: Success \"joined, same module true\" at 3000 ms",
+      "threads: worker interrupted_at_shutdown"
+    ])
+    expect(result.code).toBe(0)
+    // the helper needs only effect: no vitest in the consumer, nor among the package's dependencies
+    const vitest = await run(process.execPath, ["--input-type=module", "-e", "await import(\"vitest\")"], project)
+    expect(vitest.stderr).toContain("ERR_MODULE_NOT_FOUND")
+  }, minutes(1))
+
   it("exports only its public modules", async () => {
     const attempt = (specifier: string) =>
       run(
@@ -218,4 +259,61 @@ describe("the packed package", () => {
     expect(threading.stdout).toBe("imported\n")
     expect(threading.code).toBe(0)
   }, minutes(1))
+})
+
+describe("the guides in the package", () => {
+  const installed = () => path.join(project, "node_modules", "effect-threading")
+  const readme = () => fsSync.readFileSync(path.join(installed(), "README.md"), "utf8")
+
+  it("holds every guide of docs/, beside the README", () => {
+    const guides = guidesOf(repo)
+    expect(guides).toEqual(expect.arrayContaining(["docs/shutdown.md", "docs/testing.md", "docs/toolkit.md"]))
+    expect(guidesOf(installed())).toEqual(guides)
+  })
+
+  it("links from the README every guide it names, and names only guides it ships", () => {
+    const named = guidesNamedIn(readme())
+    expect(named).toEqual(expect.arrayContaining(["docs/shutdown.md", "docs/observability.md", "docs/cluster.md"]))
+    const linked = new Set(linksOf(readme()).map((link) => link.target.split("#")[0]))
+    expect(named.filter((guide) => !linked.has(guide))).toEqual([])
+    expect(named.filter((guide) => !fsSync.existsSync(path.join(installed(), guide)))).toEqual([])
+  })
+
+  it("has links that work there: relative ones inside the package, repository addresses to files of the repository", () => {
+    const docs = ["README.md", "CHANGELOG.md", ...guidesOf(installed())]
+    expect(docs.flatMap((doc) => problemsOf({ pkg: installed(), repository: repo }, doc))).toEqual([])
+  })
+
+  it("would report a link that leaves the package, a missing heading and an address the repository lacks", async () => {
+    const pkg = await fs.mkdtemp(path.join(os.tmpdir(), "effect-threading-links-"))
+    try {
+      await fs.mkdir(path.join(pkg, "docs"))
+      await fs.writeFile(path.join(pkg, "docs", "a.md"), "# A\n\n## Two words\n")
+      await fs.writeFile(
+        path.join(pkg, "README.md"),
+        [
+          "[ok](docs/a.md#two-words) [ok](#readme) [ok](https://effect.website)",
+          "[ok](https://github.com/effect-threading/effect-threading/blob/main/README.md#install)",
+          "[ok](https://github.com/effect-threading/effect-threading/tree/main/examples)",
+          "[out](../examples/timer.ts) [gone](docs/b.md) [anchor](docs/a.md#three)",
+          "[address](https://github.com/effect-threading/effect-threading/blob/main/examples/nope.ts)",
+          "[folder](https://github.com/effect-threading/effect-threading/blob/main/examples)",
+          "```md",
+          "[in code](nowhere.md)",
+          "```",
+          "# Readme"
+        ].join("\n")
+      )
+      expect(problemsOf({ pkg, repository: repo }, "README.md")).toEqual([
+        "README.md:4 (../examples/timer.ts): not in the package",
+        "README.md:4 (docs/b.md): not in the package",
+        "README.md:4 (docs/a.md#three): no heading for #three",
+        "README.md:5 (https://github.com/effect-threading/effect-threading/blob/main/examples/nope.ts): " +
+        "not a file of the repository",
+        "README.md:6 (https://github.com/effect-threading/effect-threading/blob/main/examples): blob/ names a folder"
+      ])
+    } finally {
+      await fs.rm(pkg, { recursive: true, force: true })
+    }
+  })
 })

@@ -95,6 +95,22 @@ for (const snippet of runnableTests) {
   })
 }
 
+/** The major version of a package version (`0.2.0` → 0). */
+const major = (version: string): number => Number.parseInt(version.split(".")[0]!, 10)
+
+/**
+ * The "Which edition?" table's `effect-threading` column, by edition (`Effect 3` → `0.x`), read from the
+ * table's cells: the header names the column, the first cell the edition.
+ */
+const versionLines = (section: string): ReadonlyMap<string, string> => {
+  const rows = section.split("\n").filter((line) => line.startsWith("| ")).map((line) =>
+    line.split("|").slice(1, -1).map((cell) => cell.trim())
+  )
+  const column = rows[0]!.indexOf("effect-threading")
+  expect(column).toBeGreaterThan(0)
+  return new Map(rows.slice(2).map((cells) => [/Effect \d/.exec(cells[0]!)?.[0] ?? cells[0]!, cells[column]!] as const))
+}
+
 describe("README.md", () => {
   const readme = read("README.md")
   const manifest = JSON.parse(read("package.json"))
@@ -109,6 +125,21 @@ describe("README.md", () => {
     expect(readme).toContain(`npm install ${platform}`)
     expect(read("src/internal/runMain.ts")).toContain(`npm install ${platform}`)
     expect(readme).toContain("@effect/vitest@^0.30")
+    // today: the tarball built by `npm pack`, named after the version
+    expect(readme).toContain(`npm pack            # builds dist/ and writes effect-threading-${manifest.version}.tgz`)
+    expect(readme).toContain(`effect3/effect-threading-${manifest.version}.tgz effect@3`)
+  })
+
+  it("gives each edition the version line its package.json is on (0.x, 1.x), and tells them apart", () => {
+    const section = readme.split(/^## Which edition\?$/m)[1]?.split(/^## /m)[0] ?? ""
+    const root = JSON.parse(read("../package.json"))
+    const lines = versionLines(section)
+    expect(lines.get("Effect 3")).toBe(`${major(manifest.version)}.x`)
+    expect(lines.get("Effect 4")).toBe(`${major(root.version)}.x`)
+    expect(major(manifest.version)).toBe(0)
+    expect(major(root.version)).toBe(1)
+    // and the README says which one `npm ls` shows
+    expect(readme).toContain(`shows \`effect-threading@${manifest.version}\``)
   })
 
   it("has the \"Which edition?\" table: both editions, their versions and what goes where", () => {

@@ -5,19 +5,29 @@
  * the versions this repository uses. Two consumer programs run there:
  * `consumer/program.mjs` (plain JavaScript) and `consumer/program.ts`
  * (compiled by the project's own `tsc` against the published `.d.ts` files).
+ * The installed package is version 0.x, the version package.json and the
+ * README give (the tarball is named after it), and the guides are in it with
+ * links that work there (links.ts; repository addresses are checked against
+ * the repository, this folder's parent).
  *
  * One pack and one install for the whole file; slow by nature (build, pack,
  * install), so the timeouts are generous.
  */
 import { execFile } from "node:child_process"
+import * as fsSync from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { guidesNamedIn, guidesOf, linksOf, problemsOf } from "./links.js"
 
 const repo = fileURLToPath(new URL("../..", import.meta.url))
 const consumerSources = fileURLToPath(new URL("./consumer", import.meta.url))
+/** The repository: this edition's parent folder (what repository addresses name). */
+const repository = path.join(repo, "..")
+/** This edition's package.json. */
+const manifest = JSON.parse(await fs.readFile(path.join(repo, "package.json"), "utf8"))
 
 const minutes = (n: number) => n * 60_000
 
@@ -109,6 +119,23 @@ afterAll(async () => {
 })
 
 describe("the packed package", () => {
+  it("is effect-threading 0.x, the version of package.json, in a tarball named after it as the README says", async () => {
+    expect(manifest.version).toMatch(/^0\.\d+\.\d+$/)
+    expect(path.basename(tarball)).toBe(`effect-threading-${manifest.version}.tgz`)
+    const readme = await fs.readFile(path.join(repo, "README.md"), "utf8")
+    expect(readme).toContain(`effect3/effect-threading-${manifest.version}.tgz effect@3`)
+    const installed = JSON.parse(
+      await fs.readFile(path.join(project, "node_modules", "effect-threading", "package.json"), "utf8")
+    )
+    expect(installed.version).toBe(manifest.version)
+    // what a user of the app sees
+    const listed = await ok("npm", ["ls", "effect-threading"], project)
+    expect(listed.stdout).toContain(`effect-threading@${manifest.version}`)
+    // the shipped CHANGELOG's latest entry is this version
+    const changelog = await fs.readFile(path.join(project, "node_modules", "effect-threading", "CHANGELOG.md"), "utf8")
+    expect(/^## (.+)$/m.exec(changelog)?.[1]).toBe(manifest.version)
+  })
+
   it("holds the built ESM JavaScript, declarations and source maps, and no tests or tooling", async () => {
     const installed = path.join(project, "node_modules", "effect-threading")
     const files = (await fs.readdir(installed, { recursive: true })).map((file) => file.split(path.sep).join("/"))
@@ -121,7 +148,9 @@ describe("the packed package", () => {
     }
     expect(files).toContain("package.json")
     expect(files).toContain("LICENSE")
-    expect(files.filter((file) => /^(test|examples|bench|docs|\.changeset|\.ci)\//.test(file))).toEqual([])
+    expect(files.filter((file) => /^(test|examples|bench|\.changeset|\.ci)\//.test(file))).toEqual([])
+    // of docs/, the guides only (not the generated API site)
+    expect(files.filter((file) => file.startsWith("docs/") && !/^docs\/[\w-]+\.md$/.test(file))).toEqual([])
     expect(files.filter((file) => /tsconfig|eslint|typedoc|vitest/.test(file))).toEqual([])
 
     const manifest = JSON.parse(await fs.readFile(path.join(installed, "package.json"), "utf8"))
@@ -194,4 +223,62 @@ describe("the packed package", () => {
     expect(threading.stdout).toBe("imported\n")
     expect(threading.code).toBe(0)
   }, minutes(1))
+})
+
+describe("the guides in the package", () => {
+  const installed = () => path.join(project, "node_modules", "effect-threading")
+  const readme = () => fsSync.readFileSync(path.join(installed(), "README.md"), "utf8")
+
+  it("holds every guide of docs/, beside the README", () => {
+    const guides = guidesOf(repo)
+    expect(guides).toEqual(expect.arrayContaining(["docs/shutdown.md", "docs/testing.md", "docs/toolkit.md"]))
+    expect(guidesOf(installed())).toEqual(guides)
+  })
+
+  it("links from the README every guide it names, and names only guides it ships", () => {
+    const named = guidesNamedIn(readme())
+    expect(named).toEqual(expect.arrayContaining(["docs/shutdown.md", "docs/testing.md", "docs/toolkit.md"]))
+    const linked = new Set(linksOf(readme()).map((link) => link.target.split("#")[0]))
+    expect(named.filter((guide) => !linked.has(guide))).toEqual([])
+    expect(named.filter((guide) => !fsSync.existsSync(path.join(installed(), guide)))).toEqual([])
+  })
+
+  it("has links that work there: relative ones inside the package, repository addresses to files of the repository", () => {
+    const docs = ["README.md", "CHANGELOG.md", ...guidesOf(installed())]
+    expect(docs.flatMap((doc) => problemsOf({ pkg: installed(), repository }, doc))).toEqual([])
+  })
+
+  it("would report a link that leaves the package, a missing heading and an address the repository lacks", async () => {
+    const pkg = await fs.mkdtemp(path.join(os.tmpdir(), "effect-threading-links-"))
+    try {
+      await fs.mkdir(path.join(pkg, "docs"))
+      await fs.writeFile(path.join(pkg, "docs", "a.md"), "# A\n\n## Two words\n")
+      await fs.writeFile(
+        path.join(pkg, "README.md"),
+        [
+          "[ok](docs/a.md#two-words) [ok](#readme) [ok](https://effect.website)",
+          "[ok](https://github.com/effect-threading/effect-threading/blob/main/effect3/README.md#install)",
+          "[ok](https://github.com/effect-threading/effect-threading/tree/main/effect3/examples)",
+          "[out](../examples/timer.ts) [gone](docs/b.md) [anchor](docs/a.md#three)",
+          "[address](https://github.com/effect-threading/effect-threading/blob/main/effect3/examples/nope.ts)",
+          "[folder](https://github.com/effect-threading/effect-threading/blob/main/effect3/examples)",
+          "```md",
+          "[in code](nowhere.md)",
+          "```",
+          "# Readme"
+        ].join("\n")
+      )
+      expect(problemsOf({ pkg, repository }, "README.md")).toEqual([
+        "README.md:4 (../examples/timer.ts): not in the package",
+        "README.md:4 (docs/b.md): not in the package",
+        "README.md:4 (docs/a.md#three): no heading for #three",
+        "README.md:5 (https://github.com/effect-threading/effect-threading/blob/main/effect3/examples/nope.ts): " +
+        "not a file of the repository",
+        "README.md:6 (https://github.com/effect-threading/effect-threading/blob/main/effect3/examples): " +
+        "blob/ names a folder"
+      ])
+    } finally {
+      await fs.rm(pkg, { recursive: true, force: true })
+    }
+  })
 })

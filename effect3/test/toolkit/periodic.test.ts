@@ -2,7 +2,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Schedule, TestClock } from "effect"
 import { Thread, Threading } from "effect-threading"
 import { makeEvents, makeTestConsole, runVirtual } from "../utils.js"
-import { runRecorded } from "./helpers.js"
+import { runRecorded as runRecordedWith } from "./helpers.js"
+
+/**
+ * Every program here ends within seconds of virtual time, its periodic
+ * threads being daemons by default. `shutdownTimeout` bounds the wait for a
+ * non-daemon one, so that a broken default (a periodic thread that is not a
+ * daemon) fails these tests at once, instead of holding the program — and
+ * the test — open until the test timeout.
+ */
+const options = { shutdownTimeout: "10 seconds" } as const
+
+const runRecorded = <A, E>(program: Effect.Effect<A, E, Threading.Threading>) =>
+  runRecordedWith(program, undefined, options)
 
 class Boom {
   readonly _tag = "Boom"
@@ -101,10 +113,13 @@ describe("Thread.periodic", () => {
       let run = 0
       const job = Effect.suspend(() => ++run === 1 ? Effect.fail("disk full") : Effect.void)
       yield* runVirtual(
-        Threading.main(Effect.gen(function*() {
-          yield* Thread.periodic(job, Schedule.spaced("1 second"), { name: "janitor" })
-          yield* Effect.sleep("2500 millis")
-        })).pipe(Effect.withConsole(console))
+        Threading.main(
+          Effect.gen(function*() {
+            yield* Thread.periodic(job, Schedule.spaced("1 second"), { name: "janitor" })
+            yield* Effect.sleep("2500 millis")
+          }),
+          options
+        ).pipe(Effect.withConsole(console))
       )
       expect(run).toBe(3)
       expect(err).toHaveLength(1)
