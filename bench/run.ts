@@ -5,7 +5,7 @@
  * ratio against a baseline measured in the same process run; see
  * bench/README.md for the cases, the targets and the latest table.
  *
- * Options: --quick; --only=1,2,3,4,5,6,7,8,9 (run some cases only); --clock=cpu|wall
+ * Options: --quick; --only=1,2,3,4,5,6,7,8,9,10 (run some cases only); --clock=cpu|wall
  * (the clock of the throughput cases: process CPU time by default).
  *
  * Case 7 compares the two editions (the Effect 3 edition in effect3/ and this
@@ -20,6 +20,7 @@ import type { EditionsOutcome } from "./editions.js"
 import { editions } from "./editions.js"
 import type { Options, Result } from "./harness.js"
 import { clock, hasGc, setClock, table } from "./harness.js"
+import { importCost } from "./importCost.js"
 import { memory } from "./memory.js"
 import { observability } from "./observability.js"
 import { scale } from "./scale.js"
@@ -92,10 +93,14 @@ if (wanted("9")) {
   log("9: live threads at scale (bench/scale.ts, a child process per measurement)")
   results.push(...await scale(options, log))
 }
+if (wanted("10")) {
+  log("10: import cost (bench/importCost.ts, a fresh process per sample)")
+  results.push(...await importCost(options))
+}
 const seconds = (performance.now() - started) / 1000
 log(`done in ${seconds.toFixed(1)} s`)
 
-const shown = results.filter((r) => only === undefined || only.has(r.id.charAt(0)))
+const shown = results.filter((r) => only === undefined || only.has(r.id.match(/^\d+/)?.[0] ?? r.id))
 const environment = {
   date: new Date().toISOString(),
   node: process.version,

@@ -16,13 +16,20 @@
  *   node --import tsx examples/cluster-maintenance.ts
  *
  * Three replicas sharing PostgreSQL (each on its own port; the cluster
- * creates its tables on first start). Stop the one that prints
- * "maintenance run" with Ctrl-C and watch another take over:
+ * creates its tables on first start). `npm run db` starts a local PostgreSQL
+ * and prints its DATABASE_URL; then one terminal per replica:
  *
  *   export DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres
- *   RUNNER_PORT=34431 RUN_FOR="60 seconds" node --import tsx examples/cluster-maintenance.ts &
- *   RUNNER_PORT=34432 RUN_FOR="60 seconds" node --import tsx examples/cluster-maintenance.ts &
- *   RUNNER_PORT=34433 RUN_FOR="60 seconds" node --import tsx examples/cluster-maintenance.ts &
+ *   RUNNER_PORT=34431 RUN_FOR="5 minutes" node --import tsx examples/cluster-maintenance.ts   # terminal 1
+ *   RUNNER_PORT=34432 RUN_FOR="5 minutes" node --import tsx examples/cluster-maintenance.ts   # terminal 2
+ *   RUNNER_PORT=34433 RUN_FOR="5 minutes" node --import tsx examples/cluster-maintenance.ts   # terminal 3
+ *
+ * or all three in one terminal, Ctrl-C forwarded to each:
+ *
+ *   RUN_FOR="5 minutes" node --import tsx scripts/runners.ts 3 examples/cluster-maintenance.ts
+ *
+ * Stop the one that prints "maintenance run" with Ctrl-C and watch another
+ * take over, with a greater fencing token (docs/cluster.md).
  *
  * Environment: DATABASE_URL (unset: embedded), RUNNER_HOST (127.0.0.1),
  * RUNNER_PORT (34431), RUN_FOR (how long the main program runs: "6 seconds").
@@ -59,11 +66,18 @@ const clusterOptions = Config.map(
 
 let runs = 0
 
-/** The cluster-wide job: one run. Make it idempotent, as singleton work should be (docs/cluster.md). */
+/**
+ * The cluster-wide job: one run. Make it idempotent, or guard its writes with
+ * the fencing token (a runner frozen past its lease may wake up after another
+ * took over: docs/cluster.md, "Fencing").
+ */
 const purgeExpiredSessions = Effect.gen(function*() {
   const name = yield* me
+  const token = yield* ThreadingCluster.fencingToken
   runs++
-  yield* Console.log(`[${name}] maintenance run #${runs}: purged expired sessions (cluster-wide, only here)`)
+  yield* Console.log(
+    `[${name}] maintenance run #${runs} (fencing token ${token}): purged expired sessions (cluster-wide, only here)`
+  )
 })
 
 const program = Effect.gen(function*() {

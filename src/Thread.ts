@@ -18,9 +18,10 @@ import type * as Option from "effect/Option"
 import type * as Pipeable from "effect/Pipeable"
 import type * as Schedule from "effect/Schedule"
 import type * as Types from "effect/Types"
+import * as clusterEngine from "./internal/clusterEngine.js"
 import * as errors from "./internal/errors.js"
 import * as instance from "./internal/instance.js"
-import * as singletons from "./internal/singleton.js"
+import * as singletons from "./internal/singletonThread.js"
 import * as thread_ from "./internal/thread.js"
 import * as internal from "./internal/threadOps.js"
 import * as toolkit from "./internal/toolkit.js"
@@ -877,6 +878,11 @@ export interface Singleton<out A = unknown, out E = unknown> extends Thread<A, E
   readonly singleton: true
   /** The shard group the singleton was registered in (`"default"` unless given). */
   readonly shardGroup: string
+  /**
+   * The fencing token of this ownership period: strictly greater than that
+   * of every earlier period, on any runner (see `ThreadingCluster.fencingToken`).
+   */
+  readonly fencingToken: bigint
 }
 
 /**
@@ -937,6 +943,16 @@ export interface SingletonOptions<Out = unknown, ES = never, R2 = never> {
   readonly immediate?: boolean | undefined
   /** With `schedule`. Default `false`: with `true`, the first failure ends the thread. */
   readonly stopOnError?: boolean | undefined
+  /**
+   * With `schedule`: quiet outages. While runs keep failing (the database
+   * is down, say), each next attempt waits at least the next delay of this
+   * schedule — started afresh at each outage — on top of `schedule`'s own;
+   * the outage's first failure goes to the excepthook, the next ones are
+   * only counted, and its end is logged once (`Thread NAME recovered after
+   * N failed runs in T`). Default: exponential from 500 ms, doubling, at
+   * most 30 s. `false`: every failure reported, no backoff.
+   */
+  readonly backoff?: Schedule.Schedule<unknown, unknown> | false | undefined
 }
 
 /**
@@ -994,4 +1010,4 @@ export const singleton: <A, E, R, Out = unknown, ES = never, R2 = never>(
   name: string,
   effect: Effect.Effect<A, E, R>,
   options?: SingletonOptions<Out, ES, R2>
-) => Effect.Effect<void, ThreadError, Threading | R | R2> = singletons.singleton
+) => Effect.Effect<void, ThreadError, Threading | R | R2> = clusterEngine.singleton

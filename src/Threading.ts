@@ -443,6 +443,8 @@ export interface ThreadInfo {
   readonly spans: ReadonlyArray<string>
   /** Its current log annotations (`Effect.annotateLogs`), the `thread` name aside. */
   readonly annotations: Readonly<Record<string, unknown>>
+  /** A cluster singleton's thread: the fencing token of its ownership period (`Thread.Singleton`). */
+  readonly fencingToken?: bigint | undefined
 }
 
 /**

@@ -27,11 +27,15 @@
 import type * as Sharding from "effect/cluster/Sharding"
 import type * as ShardingConfig from "effect/cluster/ShardingConfig"
 import type * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as SocketServer from "effect/socket/SocketServer"
+import type * as SqlClient from "effect/sql/SqlClient"
 import type * as SqlError from "effect/sql/SqlError"
-import * as internal from "./internal/singleton.js"
+import * as internal from "./internal/clusterEngine.js"
+import * as singletonThread from "./internal/singletonThread.js"
 import type { ThreadError } from "./Thread.js"
 import type { Threading } from "./Threading.js"
 
@@ -143,6 +147,15 @@ export interface PostgresOptions {
    * `refreshAssignmentsInterval`, shard groups, weights.
    */
   readonly shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
+  /**
+   * How long the set of runners this runner sees must stay unchanged before
+   * its singletons start (default: two `refreshAssignmentsInterval`s plus
+   * `runnerJoinDebounce`). Runners started together first find each other,
+   * and the shards are assigned among them, so that a singleton does not
+   * start on the first runner up only to move to the one that joins next
+   * (its `immediate` run would run twice). `0` starts them at once.
+   */
+  readonly settle?: Duration.Input | undefined
 }
 
 /**
@@ -281,3 +294,132 @@ export const layerConfig: (
 export const layerFrom: <E>(
   sharding: Layer.Layer<Sharding.Sharding, E>
 ) => Layer.Layer<never, E | ThreadError, Threading> = internal.layerFrom
+
+// -----------------------------------------------------------------------------
+// Fencing and ownership
+// -----------------------------------------------------------------------------
+
+/**
+ * The fencing token of the current singleton's ownership period: a number
+ * that strictly increases each time any runner of the cluster takes the
+ * singleton (from a row per singleton in the cluster's PostgreSQL, taken only
+ * by the runner that holds the singleton's shard lock; counted in memory by
+ * the embedded default). Pass it along with a write so that the resource can
+ * refuse the writes of an earlier owner (`... WHERE fence <= $token`), or use
+ * `fenced`.
+ *
+ * Inside a singleton's thread (or a fiber it forked) only: elsewhere it is a
+ * defect. When this runner's lease on the singleton has lapsed (the runner
+ * was frozen — SIGSTOP, a long GC pause, a suspended VM — past the lock
+ * expiration), it does not return: the singleton is stopped here before its
+ * next step (see docs/cluster.md).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { SqlClient } from "effect/sql/SqlClient"
+ * import { Thread, ThreadingCluster } from "effect-threading"
+ *
+ * // UPDATE ... WHERE fence <= token: a paused earlier owner's write changes nothing
+ * const sweep = Effect.gen(function*() {
+ *   const sql = yield* SqlClient
+ *   const token = yield* ThreadingCluster.fencingToken
+ *   yield* sql`UPDATE billing SET swept_at = NOW(), fence = ${token}
+ *              WHERE due < NOW() AND fence <= ${token}`
+ * })
+ *
+ * const program = Thread.singleton("billing-sweep", sweep, { schedule: Schedule.spaced("1 minute") })
+ * ```
+ *
+ * @since 1.1.0
+ * @category fencing
+ */
+export const fencingToken: Effect.Effect<bigint> = singletonThread.fencingToken
+
+/**
+ * A guarded write: runs `write` (SQL statements on the `SqlClient` of its
+ * context) in one transaction that first checks, in the cluster's database,
+ * that the current singleton's fencing token is still the latest. The next
+ * owner's takeover waits for that transaction to commit; once it has taken
+ * the singleton, the earlier owner's guarded writes are refused: nothing is
+ * written, the refusal is logged, and the singleton is stopped on that runner.
+ *
+ * The `SqlClient` must reach the cluster's database (where the
+ * `effect_threading_singletons` table is); with the embedded default the
+ * check is made in memory. Inside a singleton's thread only.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { SqlClient } from "effect/sql/SqlClient"
+ * import { Thread, ThreadingCluster } from "effect-threading"
+ *
+ * const sweep = Effect.gen(function*() {
+ *   const sql = yield* SqlClient
+ *   yield* sql`INSERT INTO sweeps (at) VALUES (NOW())`
+ * }).pipe(ThreadingCluster.fenced)
+ *
+ * const program = Thread.singleton("sweeper", sweep, { schedule: Schedule.spaced("10 seconds") })
+ * ```
+ *
+ * @since 1.1.0
+ * @category fencing
+ */
+export const fenced: <A, E, R>(
+  write: Effect.Effect<A, E, R>
+) => Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> = singletonThread.fenced
+
+/**
+ * A singleton's latest ownership period, as the cluster's storage records
+ * it: who took it, since when, with which fencing token, and whether it
+ * still runs there.
+ *
+ * - `running`: its runner took it and is alive (its heartbeat in the
+ *   cluster's runner table is younger than the lock expiration);
+ * - `released`: the period ended cleanly (the thread stopped, finalizers
+ *   ran); the next owner has not taken it yet;
+ * - `lapsed`: its runner stopped its heartbeat (it died, is frozen or cut
+ *   off) without releasing it: the cluster will move it once the lock
+ *   expires.
+ *
+ * @example
+ * ```ts
+ * import type { ThreadingCluster } from "effect-threading"
+ *
+ * const describe = (owner: ThreadingCluster.Owner) =>
+ *   `${owner.name} on ${owner.runner} since ${owner.since.toISOString()} (token ${owner.fencingToken}, ${owner.status})`
+ * ```
+ *
+ * @since 1.1.0
+ * @category models
+ */
+export interface Owner {
+  readonly name: string
+  readonly shardGroup: string
+  /** The runner's address (`host:port`; `embedded` for the embedded default). */
+  readonly runner: string
+  readonly since: Date
+  readonly fencingToken: bigint
+  readonly status: "running" | "released" | "lapsed"
+}
+
+/**
+ * Who owns each singleton, cluster-wide: every singleton's latest ownership
+ * period, read from the cluster's storage (PostgreSQL; the embedded
+ * default's memory), whichever runner took it. Empty while this instance has
+ * no cluster.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { ThreadingCluster } from "effect-threading"
+ *
+ * const report = Effect.flatMap(ThreadingCluster.owners, (owners) =>
+ *   Console.log(owners.map((o) => `${o.name}: ${o.runner} (token ${o.fencingToken}, ${o.status})`).join("\n"))
+ * )
+ * ```
+ *
+ * @since 1.1.0
+ * @category ownership
+ */
+export const owners: Effect.Effect<ReadonlyArray<Owner>, SqlError.SqlError, Threading> = internal.owners

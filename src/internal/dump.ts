@@ -24,6 +24,7 @@ export interface ThreadInfo {
   readonly status: "running" | "suspended"
   readonly spans: ReadonlyArray<string>
   readonly annotations: Readonly<Record<string, unknown>>
+  readonly fencingToken?: bigint | undefined
 }
 
 /** @internal */
@@ -60,7 +61,9 @@ const info = (
     // JavaScript runs one fiber at a time: the one taking the dump, whose thread is running.
     status: thread === running ? "running" : "suspended",
     spans: spanNames(fiber.cache.span),
-    annotations
+    annotations,
+    // A cluster singleton's thread (./singletonThread.ts) carries its fencing token.
+    ...("fencingToken" in thread ? { fencingToken: thread.fencingToken as bigint } : {})
   }
 }
 
@@ -107,7 +110,8 @@ export const format = (dump: Dump, maxThreads: number = Infinity): string => {
     const ident = thread.ident === undefined ? "" : ` #${thread.ident}`
     const flags = `${thread.main ? " main" : ""}${thread.daemon ? " daemon" : ""}`
     const age = Duration.format(Duration.millis(Math.round(thread.ageMillis)))
-    lines.push(`"${thread.name}"${ident}${flags} age=${age} ${thread.status}`)
+    const token = thread.fencingToken === undefined ? "" : ` fencingToken=${thread.fencingToken}`
+    lines.push(`"${thread.name}"${ident}${flags} age=${age} ${thread.status}${token}`)
     if (thread.spans.length > 0) lines.push(`    spans: ${thread.spans.join(" > ")}`)
     const entries = Object.entries(thread.annotations)
     if (entries.length > 0) {

@@ -6,7 +6,6 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
@@ -18,8 +17,8 @@ import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
 import type { ThreadingImpl } from "./instance.js"
 import * as options_ from "./options.js"
-import { reportThreadFailure } from "./report.js"
-import { currentThread, ThreadImpl } from "./thread.js"
+import { scheduled } from "./scheduled.js"
+import { ThreadImpl } from "./thread.js"
 import { makeWith, spawn, start } from "./threadOps.js"
 
 // -----------------------------------------------------------------------------
@@ -59,25 +58,6 @@ export const nonDaemon = <A, E, R>(
 // periodic
 // -----------------------------------------------------------------------------
 
-/**
- * One run of a periodic thread's effect. A failure or defect is reported
- * through the instance's excepthook and swallowed, so the schedule goes on;
- * with `stopOnError` it is kept and ends the thread (whose own body then
- * reports it, once). Interruption is never swallowed: it is how the thread
- * stops at shutdown.
- */
-const runOnce = <A, E, R>(effect: Effect.Effect<A, E, R>, stopOnError: boolean): Effect.Effect<void, E, R> =>
-  stopOnError ?
-    Effect.asVoid(effect) :
-    Effect.catchCause(
-      Effect.asVoid(effect),
-      (cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.flatMap(
-          currentThread,
-          (thread) => thread === undefined ? Effect.failCause(cause) : reportThreadFailure(thread, cause)
-        )
-    )
-
 /** @internal */
 export const periodic = <A, E, R, Out, ES, R2>(
   effect: Effect.Effect<A, E, R>,
@@ -87,9 +67,7 @@ export const periodic = <A, E, R, Out, ES, R2>(
   Effect.suspend(() => {
     const read = options_.read(options, ["name", "daemon", "stopOnError", "immediate"])
     if (read instanceof errors.ThreadError) return Effect.fail(read)
-    const run = runOnce(effect, read.stopOnError === true)
-    const loop = read.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
-    return spawn(loop, { name: read.name, daemon: read.daemon ?? true })
+    return spawn(scheduled(effect, schedule, read), { name: read.name, daemon: read.daemon ?? true })
   })
 
 // -----------------------------------------------------------------------------
@@ -119,7 +97,7 @@ export class TimerImpl<A, E> extends ThreadImpl<Option.Option<A>, E> implements 
   ) {
     super(instance, name, daemon, target, context)
   }
-  // Python's repr uses the class name: <Timer(Thread-1, started 7)>.
+  /** Python's repr uses the class name: `<Timer(Thread-1, started 7)>`. */
   override get className(): string {
     return "Timer"
   }

@@ -15,7 +15,9 @@ describe("examples/cluster-maintenance.ts, one process, embedded default", () =>
     const describe = `stdout:\n${out.join("\n")}\nstderr:\n${example.stderr()}`
     expect(ended.code, describe).toBe(0)
     expect(out[0], describe).toBe("[local] replica up")
-    expect(out, describe).toContain("[local] maintenance run #1: purged expired sessions (cluster-wide, only here)")
+    expect(out, describe).toContain(
+      "[local] maintenance run #1 (fencing token 1): purged expired sessions (cluster-wide, only here)"
+    )
     expect(out, describe).toContain("[local] announcer: this replica announces")
     // Both singletons run here (in the order the cluster started them).
     const threads = out.find((line) => line.startsWith("[local] threads: "))

@@ -109,15 +109,17 @@ export const killAll = (): void => {
 
 /**
  * Starts a runner on a free port: `node --import tsx` (not the tsx binary,
- * which would relay signals to a child of its own).
+ * which would relay signals to a child of its own), by default the
+ * `heartbeat` fixture (test/cluster/fixtures/runner.ts).
  */
 export const startRunner = async (
   pg: Postgres,
   name: string,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  script = "test/cluster/fixtures/runner.ts"
 ): Promise<Runner> => {
   const port = await freePort()
-  return startProcess("test/cluster/fixtures/runner.ts", name, port, {
+  return startProcess(script, name, port, {
     ...env,
     PG_URL: pg.url,
     RUNNER_NAME: name,
@@ -234,4 +236,84 @@ export const poll = async <A>(
 export const percentile = (values: ReadonlyArray<number>, p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+}
+
+// -----------------------------------------------------------------------------
+// The ledger: fenced writes (test/cluster/fixtures/ledger.ts)
+// -----------------------------------------------------------------------------
+
+export const createLedger = (pg: Postgres) =>
+  query(
+    pg,
+    `CREATE TABLE IF NOT EXISTS ledger (
+       id bigserial PRIMARY KEY,
+       runner text NOT NULL,
+       token bigint NOT NULL,
+       at_ms bigint NOT NULL
+     )`
+  )
+
+/** A write the database accepted: who, with which token, when (the database's clock, at the insert). */
+export interface Write {
+  readonly id: number
+  readonly runner: string
+  readonly token: number
+  readonly at: number
+}
+
+/** Every accepted write, in the order the database accepted them. */
+export const writes = async (pg: Postgres): Promise<ReadonlyArray<Write>> =>
+  (await query<{ id: string; runner: string; token: string; at_ms: string }>(
+    pg,
+    "SELECT id, runner, token, at_ms FROM ledger ORDER BY id"
+  )).map((row) => ({ id: Number(row.id), runner: row.runner, token: Number(row.token), at: Number(row.at_ms) }))
+
+/** One ownership period as the accepted writes show it: a token's first and last write. */
+export interface Tenure {
+  readonly token: number
+  readonly runner: string
+  readonly first: number
+  readonly last: number
+  readonly count: number
+}
+
+/**
+ * What the accepted writes say about fencing:
+ * - `stale`: writes accepted with a token older than one already accepted
+ *   before them (a runner that had lost the singleton wrote anyway);
+ * - `overlaps`: pairs of consecutive tenures (by token) of different runners
+ *   whose write intervals intersect (two runners writing in the same interval);
+ * - `tenures`: the periods, by token.
+ */
+export const audit = (all: ReadonlyArray<Write>): {
+  readonly stale: ReadonlyArray<Write>
+  readonly overlaps: ReadonlyArray<readonly [Tenure, Tenure]>
+  readonly tenures: ReadonlyArray<Tenure>
+} => {
+  const stale: Array<Write> = []
+  let newest = -Infinity
+  const byToken = new Map<number, Tenure>()
+  for (const write of all) {
+    if (write.token < newest) stale.push(write)
+    newest = Math.max(newest, write.token)
+    const tenure = byToken.get(write.token)
+    byToken.set(
+      write.token,
+      tenure === undefined
+        ? { token: write.token, runner: write.runner, first: write.at, last: write.at, count: 1 }
+        : {
+          ...tenure,
+          first: Math.min(tenure.first, write.at),
+          last: Math.max(tenure.last, write.at),
+          count: tenure.count + 1
+        }
+    )
+  }
+  const tenures = [...byToken.values()].sort((a, b) => a.token - b.token)
+  const overlaps: Array<readonly [Tenure, Tenure]> = []
+  for (let i = 1; i < tenures.length; i++) {
+    const [before, after] = [tenures[i - 1]!, tenures[i]!]
+    if (before.runner !== after.runner && after.first <= before.last) overlaps.push([before, after])
+  }
+  return { stale, overlaps, tenures }
 }

@@ -80,7 +80,7 @@ export const freePort = (): Promise<number> =>
   })
 
 /** The unprivileged user to run the server as, when we are root. */
-const serverUser = (): string | undefined => {
+export const serverUser = (): string | undefined => {
   if (process.getuid?.() !== 0) return undefined
   for (const user of ["postgres", "nobody"]) {
     try {
@@ -98,7 +98,7 @@ const serverUser = (): string | undefined => {
  * itself, so the child we hold is the server (signals reach it directly);
  * `runuser` (a parent that waits) is the fallback.
  */
-const asUser = (
+export const asUser = (
   user: string | undefined,
   command: string,
   args: ReadonlyArray<string>

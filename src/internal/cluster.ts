@@ -5,6 +5,10 @@
  * module only turns "the engine started / stopped the singleton here" into
  * "a daemon thread of this instance starts / is interrupted".
  *
+ * This module and `effect/cluster` (about a hundred modules of cluster, RPC
+ * and SQL code) are loaded on first use only, by `./clusterEngine.ts`:
+ * nothing that `effect-threading` imports statically imports this module.
+ *
  * One cluster per `Threading` instance, attached to it: its `Sharding` lives
  * in a scope of its own that the instance closes in shutdown step (c), after
  * the singleton threads have been interrupted (their finalizers ran). Closing
@@ -14,86 +18,42 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as MessageStorage from "effect/cluster/MessageStorage"
-import * as RunnerAddress from "effect/cluster/RunnerAddress"
-import * as RunnerHealth from "effect/cluster/RunnerHealth"
-import * as Runners from "effect/cluster/Runners"
-import * as RunnerStorage from "effect/cluster/RunnerStorage"
+import * as EntityId from "effect/cluster/EntityId"
 import * as Sharding from "effect/cluster/Sharding"
 import * as ShardingConfig from "effect/cluster/ShardingConfig"
-import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
+import * as layers from "./clusterLayers.js"
+import { ownerRun } from "./clusterOwner.js"
 import * as errors from "./errors.js"
 import { tag, type ThreadingImpl } from "./instance.js"
 import { isStopping } from "./lifecycle.js"
-import { reportThreadFailure } from "./report.js"
-import { currentThread, ThreadImpl } from "./thread.js"
-import { start } from "./threadOps.js"
-
-// -----------------------------------------------------------------------------
-// The singleton thread
-// -----------------------------------------------------------------------------
-
-/** @internal */
-export const SingletonTypeId: Thread.SingletonTypeId = Symbol.for(
-  "effect-threading/Singleton"
-) as Thread.SingletonTypeId
-
-/**
- * The thread a singleton runs in on its owner: a daemon like any other, with
- * the `singleton` flag and its shard group. A new one starts each time this
- * runner becomes the owner.
- *
- * @internal
- */
-export class SingletonImpl<A, E> extends ThreadImpl<A, E> implements Thread.Singleton<A, E> {
-  readonly [SingletonTypeId]: Thread.SingletonTypeId = SingletonTypeId
-  readonly singleton = true as const
-  constructor(
-    instance: ThreadingImpl,
-    name: string,
-    target: Effect.Effect<A, E, any>,
-    context: Context.Context<never>,
-    readonly shardGroup: string
-  ) {
-    super(instance, name, true, target, context)
-  }
-  override toString(): string {
-    // As Timer's: Python's repr names the class. <Singleton(cleanup, started daemon 7)>
-    return `<Singleton${super.toString().slice("<Thread".length)}`
-  }
-  override toJSON(): unknown {
-    return { ...(super.toJSON() as object), _id: "Singleton", singleton: true, shardGroup: this.shardGroup }
-  }
-}
-
-/** @internal */
-export const isSingleton = (u: unknown): u is Thread.Singleton<unknown, unknown> =>
-  typeof u === "object" && u !== null && SingletonTypeId in u
+import { scheduled, scheduledQuietly } from "./scheduled.js"
+import type { Period, SingletonImpl } from "./singletonThread.js"
 
 // -----------------------------------------------------------------------------
 // The cluster of an instance
 // -----------------------------------------------------------------------------
 
 /**
- * The cluster attached to an instance: its `Sharding`, the scope that holds
- * it (and the singletons' registrations), and the singleton threads running
- * here now.
+ * The cluster attached to an instance: its `Sharding`, what its singletons
+ * need beside it, the scope that holds both (and the singletons'
+ * registrations), and the singleton threads running here now.
  */
 interface Cluster {
   readonly sharding: Sharding.Sharding["Service"]
+  readonly support: layers.Support
   readonly scope: Scope.Closeable
   /** `shardGroup/name` of the singletons registered from this instance. */
   readonly registered: Set<string>
@@ -114,21 +74,6 @@ const clusters = new WeakMap<ThreadingImpl, Deferred.Deferred<Cluster, unknown>>
 
 const clusterOf = (instance: ThreadingImpl): Deferred.Deferred<Cluster, unknown> | undefined => clusters.get(instance)
 
-/**
- * The embedded default: `TestRunner.layer` (one in-process runner, in-memory
- * storage, no port, no server), with the given settings over the engine's
- * defaults, and its `ShardingConfig` in the output.
- */
-const embedded = (
-  shardingConfig?: Partial<ShardingConfig.ShardingConfig["Service"]> | undefined
-): Layer.Layer<Sharding.Sharding | ShardingConfig.ShardingConfig> =>
-  Sharding.layer.pipe(
-    Layer.provideMerge(Runners.layerNoop),
-    Layer.provideMerge(MessageStorage.layerMemory),
-    Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
-    Layer.provideMerge(ShardingConfig.layer(shardingConfig))
-  )
-
 const isShuttingDown = (instance: ThreadingImpl): boolean => isStopping(instance.phase)
 
 /**
@@ -144,6 +89,13 @@ const stopCluster = (cluster: Cluster): Effect.Effect<void> =>
     return Fiber.interruptAll(fibers).pipe(
       Effect.andThen(Scope.close(cluster.scope, Exit.void))
     )
+  })
+
+/** `layerFrom`'s runner name: its address, when its layer tells. */
+const runnerOf = (config: Option.Option<ShardingConfig.ShardingConfig["Service"]>): string =>
+  Option.match(Option.flatMap(config, (c) => c.runnerAddress), {
+    onNone: () => "this runner",
+    onSome: (address) => `${address.host}:${address.port}`
   })
 
 /**
@@ -187,9 +139,13 @@ const attach = <E>(
         yield* Deferred.failCause(ready, built.cause)
         return yield* Effect.failCause(built.cause)
       }
-      const config = Context.getOption(built.value as Context.Context<unknown>, ShardingConfig.ShardingConfig)
+      const context = built.value as Context.Context<unknown>
+      const config = Context.getOption(context, ShardingConfig.ShardingConfig)
+      const support = Option.getOrUndefined(Context.getOption(context, layers.Support)) ??
+        (yield* layers.defaultSupport(runnerOf(config)))
       const cluster: Cluster = {
         sharding: Context.get(built.value, Sharding.Sharding),
+        support,
         scope,
         registered: new Set(),
         running: new Set(),
@@ -232,80 +188,63 @@ export const layerFrom = <E>(
 
 /** The instance's cluster: the one attached (or being attached), or the embedded default, attached now. */
 const clusterFor = (instance: ThreadingImpl): Effect.Effect<Cluster, errors.ThreadError> =>
-  Effect.catchCause(attach(instance, embedded(), "join"), (cause) =>
+  Effect.catchCause(attach(instance, layers.embedded(), "join"), (cause) =>
     Cause.hasInterruptsOnly(cause) ||
       cause.reasons.some((reason) => Cause.isFailReason(reason) && reason.error instanceof errors.ThreadError)
       ? Effect.failCause(cause as Cause.Cause<errors.ThreadError>)
       : startFailed(cause))
 
+/** @internal */
+export const layer = (
+  options?: ThreadingCluster.Options
+): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> =>
+  options?.storage === "postgres"
+    ? layerFrom(layers.postgres(options))
+    : layerFrom(layers.embedded(options?.shardingConfig))
+
+/**
+ * Every singleton's latest ownership period in the storage of the
+ * instance's cluster; none while it has no cluster.
+ *
+ * @internal
+ */
+export const owners = (instance: ThreadingImpl) => {
+  const cluster = clusterOf(instance)
+  return cluster === undefined
+    ? Effect.succeed([])
+    : Effect.flatMap(Effect.orDie(Deferred.await(cluster)), (c) => c.support.fence.owners)
+}
+
 // -----------------------------------------------------------------------------
 // Thread.singleton
 // -----------------------------------------------------------------------------
 
-/**
- * One run of a periodic singleton: as `Thread.periodic`'s, a failure is
- * reported through the excepthook and the schedule goes on, unless
- * `stopOnError`.
- */
-const runOnce = <A, E, R>(effect: Effect.Effect<A, E, R>, stopOnError: boolean): Effect.Effect<void, E, R> =>
-  stopOnError ?
-    Effect.asVoid(effect) :
-    Effect.catchCause(
-      Effect.asVoid(effect),
-      (cause) =>
-        Cause.hasInterruptsOnly(cause) ? Effect.failCause(cause) : Effect.flatMap(
-          currentThread,
-          (thread) => thread === undefined ? Effect.failCause(cause) : reportThreadFailure(thread, cause)
-        )
-    )
+/** The default `backoff` of a scheduled singleton: 500 ms, doubling, at most 30 s. */
+const defaultBackoff: Schedule.Schedule<unknown, unknown> = Schedule.exponential("500 millis").pipe(
+  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(30))))
+)
 
+/** The thread's target for an ownership period. */
 const targetOf = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: Thread.SingletonOptions<any, any, any> | undefined
-): Effect.Effect<unknown, unknown, unknown> => {
+) =>
+(period: Period): Effect.Effect<unknown, unknown, unknown> => {
   const schedule = options?.schedule as Schedule.Schedule<unknown, unknown, unknown, unknown> | undefined
   if (schedule === undefined) return effect
-  const run = runOnce(effect, options?.stopOnError === true)
-  return options?.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
+  const each = { immediate: options?.immediate, beforeEach: period.checkLease }
+  const backoff = options?.backoff
+  return backoff === false || options?.stopOnError === true
+    ? scheduled(effect, schedule, { ...each, stopOnError: options?.stopOnError })
+    : scheduledQuietly(effect, schedule, backoff ?? defaultBackoff, each)
 }
 
 /**
- * What the cluster runs on the owner: start a singleton thread, wait for it,
- * and interrupt it (awaiting its finalizers) when the cluster stops the
- * singleton here — ownership moved or the runner shuts down. A thread that
- * ends by itself is not restarted here (the engine keeps the singleton
- * "running" until ownership moves); one that cannot start because the
- * instance is shutting down waits for the cluster to stop it.
+ * Registers the singleton with the instance's cluster (the embedded default
+ * if none). Its arguments are validated by the caller (`./clusterEngine.ts`).
+ *
+ * @internal
  */
-const ownerRun = (
-  instance: ThreadingImpl,
-  cluster: Cluster,
-  name: string,
-  target: Effect.Effect<unknown, unknown, unknown>,
-  context: Context.Context<never>,
-  shardGroup: string
-): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const thread = new SingletonImpl(instance, name, target, context, shardGroup)
-    return start(thread).pipe(
-      Effect.matchEffect({
-        onFailure: () => Effect.never,
-        onSuccess: () => {
-          cluster.running.add(thread)
-          const fiber = thread.fiber!
-          return Fiber.await(fiber).pipe(
-            Effect.andThen(Effect.never),
-            Effect.ensuring(Effect.andThen(
-              Fiber.interrupt(fiber),
-              Effect.sync(() => cluster.running.delete(thread))
-            ))
-          )
-        }
-      })
-    )
-  })
-
-/** @internal */
 export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
   name: string,
   effect: Effect.Effect<A, E, R>,
@@ -314,9 +253,6 @@ export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
   Effect.withFiber((fiber) => {
     const context = fiber.context
     const instance = Context.getUnsafe(context, tag) as ThreadingImpl
-    if (typeof name !== "string" || name.length === 0) {
-      return Effect.fail(errors.make("Thread.singleton needs a non-empty name (the same on every runner)"))
-    }
     if (isShuttingDown(instance)) {
       return Effect.fail(errors.make(errors.messages.atShutdown))
     }
@@ -334,75 +270,15 @@ export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
         return Effect.fail(errors.make(`singleton ${name} is already registered in shard group ${shardGroup}`))
       }
       cluster.registered.add(key)
-      return cluster.sharding.registerSingleton(
-        name,
-        ownerRun(instance, cluster, name, target, context, shardGroup),
-        { shardGroup }
-      ).pipe(Scope.provide(cluster.scope))
+      const run = ownerRun({
+        instance,
+        support: cluster.support,
+        running: cluster.running,
+        key: { name, shardGroup },
+        shard: cluster.sharding.getShardId(EntityId.make(name), shardGroup),
+        target,
+        context
+      })
+      return cluster.sharding.registerSingleton(name, run, { shardGroup }).pipe(Scope.provide(cluster.scope))
     })
   })
-
-// -----------------------------------------------------------------------------
-// Cluster layers from options
-// -----------------------------------------------------------------------------
-
-const installHint = "npm install @effect/platform-node@^4.1.0 @effect/sql-pg@^4.0.5"
-
-const postgresClientConfig = (postgres: ThreadingCluster.PostgresConnection) =>
-  typeof postgres === "string" || Redacted.isRedacted(postgres)
-    ? { url: typeof postgres === "string" ? Redacted.make(postgres) : postgres }
-    : {
-      ...postgres,
-      password: typeof postgres.password === "string" ? Redacted.make(postgres.password) : postgres.password,
-      url: typeof postgres.url === "string" ? Redacted.make(postgres.url) : postgres.url
-    }
-
-/**
- * A runner of a real cluster: `NodeClusterSocket` (runners talk over TCP)
- * with runner and message storage in PostgreSQL through `@effect/sql-pg`,
- * both loaded when the layer is built (optional peer dependencies).
- */
-const postgresSharding = (
-  options: ThreadingCluster.PostgresOptions
-): Layer.Layer<Sharding.Sharding, errors.ThreadError | ThreadingCluster.StartError> =>
-  Layer.unwrap(
-    Effect.tryPromise({
-      try: () => Promise.all([import("@effect/platform-node/NodeClusterSocket"), import("@effect/sql-pg/PgClient")]),
-      catch: (error) =>
-        errors.make(
-          `ThreadingCluster with Postgres needs @effect/platform-node and @effect/sql-pg (${installHint}):\n${
-            String(error)
-          }`
-        )
-    }).pipe(Effect.map(([NodeClusterSocket, PgClient]) => {
-      const address = RunnerAddress.make(options.runnerAddress.host, options.runnerAddress.port)
-      const listen = options.listenAddress === undefined
-        ? Option.none()
-        : Option.some(RunnerAddress.make(options.listenAddress.host, options.listenAddress.port))
-      const shardingConfig = {
-        ...options.shardingConfig,
-        runnerAddress: Option.some(address),
-        runnerListenAddress: listen
-      }
-      return NodeClusterSocket.layer({ storage: "sql", shardingConfig }).pipe(
-        Layer.provide(PgClient.layer(postgresClientConfig(options.postgres))),
-        // The same settings the runner reads (environment, then these), for
-        // Thread.singleton's check of shard groups.
-        Layer.merge(ShardingConfig.layerFromEnv(shardingConfig))
-      )
-    }))
-  )
-
-/** @internal */
-export const layer = (
-  options?: ThreadingCluster.Options
-): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> =>
-  options?.storage === "postgres"
-    ? layerFrom(postgresSharding(options))
-    : layerFrom(embedded(options?.shardingConfig))
-
-/** @internal */
-export const layerConfig = (
-  config: Config.Config<ThreadingCluster.Options>
-): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError | Config.ConfigError, Threading.Threading> =>
-  Layer.unwrap(Effect.map(config, layer))
