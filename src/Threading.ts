@@ -454,7 +454,7 @@ export const dump: Effect.Effect<ThreadDump, never, Threading> = internal.dump
  * @since 1.0.0
  * @category getters
  */
-export const formatDump: (dump: ThreadDump) => string = dump_.format
+export const formatDump: (dump: ThreadDump) => string = dump_.formatDump
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main

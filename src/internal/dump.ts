@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
 import type { ThreadImpl, ThreadingImpl } from "./threading.js"
+import * as validate from "./validate.js"
 
 /** @internal */
 export interface ThreadInfo {
@@ -106,6 +107,18 @@ export const format = (dump: Dump, maxThreads: number = Infinity): string => {
   const more = dump.threads.length - shown.length
   if (more > 0) lines.push(`... and ${more} more (Threading.dump lists them all)`)
   return lines.join("\n")
+}
+
+/**
+ * `Threading.formatDump`: `format`, once its input is checked (plain
+ * JavaScript callers pass anything); a refusal is thrown, a `ThreadError`.
+ *
+ * @internal
+ */
+export const formatDump = (dump: Dump): string => {
+  const invalid = validate.dump(dump)
+  if (invalid !== undefined) throw invalid
+  return format(dump)
 }
 
 /**

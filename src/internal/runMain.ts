@@ -6,9 +6,10 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Threading from "../Threading.js"
 import { ThreadError } from "./errors.js"
-import * as options_ from "./options.js"
+import { maxTimerMillis } from "./messages.js"
 import * as servers from "./servers.js"
 import * as internal from "./threading.js"
+import * as validate from "./validate.js"
 
 /** Exit codes of a process ended by a signal: 128 + the signal's number. */
 const signalCodes = { SIGINT: 130, SIGTERM: 143 } as const
@@ -65,7 +66,8 @@ const onSignal = (state: EntryState, signal: Signal): EntryState => {
 
 /** The bound after the signal that cut the wait: exit, whatever still runs. */
 const armDeadline = (grace: Duration.Duration, code: number): void => {
-  const millis = Duration.toMillis(grace) + 1000
+  // At most what a timer holds (beyond it, Node fires it at once): the exit then comes earlier, still within the bound.
+  const millis = Math.min(Duration.toMillis(grace) + 1000, maxTimerMillis)
   setTimeout(() => {
     process.stderr.write(`Exiting: still running ${Duration.format(Duration.millis(millis))} after the signal\n`)
     process.exit(code)
@@ -80,7 +82,7 @@ const armDeadline = (grace: Duration.Duration, code: number): void => {
  */
 const runProcess = <A, E>(
   program: Effect.Effect<A, E, any>,
-  options: Threading.RunMainOptions<any, any> | undefined,
+  input: validate.Entry | ThreadError,
   appLayer: Layer.Layer<any, any, any> | undefined
 ): void => {
   let state: EntryState = { _tag: "Loading", code: undefined }
@@ -92,27 +94,28 @@ const runProcess = <A, E>(
   process.on("SIGINT", listener)
   process.on("SIGTERM", listener)
 
-  // A throwing getter makes the program die with a ThreadError naming the
-  // option, as an invalid value does.
-  const read = options_.read(options, ["disablePrettyLogger"])
-  const withLogger = <X, Y>(effect: Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
-    read instanceof ThreadError
-      ? Effect.die(read)
-      : read.disablePrettyLogger === true
-      ? effect
-      : Effect.provide(effect, Logger.layer([Logger.consolePretty()]))
+  // Bad input (validate.ts) makes the program die with the ThreadError naming
+  // it, before anything runs: exit code 1, the error on stderr.
+  const withLogger = <X, Y>(main: (entry: validate.Entry) => Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
+    input instanceof ThreadError
+      ? Effect.die(input)
+      : input.disablePrettyLogger
+      ? main(input)
+      : Effect.provide(main(input), Logger.layer([Logger.consolePretty()]))
 
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     state = { _tag: "Starting", code: state.code }
     NodeRuntime.runMain(
-      withLogger(internal.mainWith(program, options, appLayer, (instance) => {
-        const signalled = internal.processState.signals > 0
-        state = { _tag: "Running", code: state.code, instance }
-        // A signal came while the runtime started: the program ends at once.
-        if (signalled) instance.mainThread.fiber!.interruptUnsafe()
-      })),
+      withLogger((entry) =>
+        internal.mainWith(program, entry.options, appLayer, (instance) => {
+          const signalled = internal.processState.signals > 0
+          state = { _tag: "Running", code: state.code, instance }
+          // A signal came while the runtime started: the program ends at once.
+          if (signalled) instance.mainThread.fiber!.interruptUnsafe()
+        })
+      ),
       {
         disableErrorReporting: true,
         teardown: (exit) => {
@@ -139,14 +142,8 @@ export const runMain = <A, E>(
   program: Effect.Effect<A, E, any>,
   options?: Threading.RunMainOptions<any, any>
 ): void => {
-  const read = options_.read(options, ["layer"])
-  runProcess(
-    program,
-    options,
-    read instanceof ThreadError
-      ? Layer.effectDiscard(Effect.die(read)) as unknown as Layer.Layer<any, any, any>
-      : read.layer
-  )
+  const input = validate.runMain(program, options)
+  runProcess(program, input, input instanceof ThreadError ? undefined : input.layer)
 }
 
 /**
@@ -162,13 +159,15 @@ export const launch = <ROut, E>(
   layer: Layer.Layer<ROut, E, any>,
   options?: Threading.LaunchOptions
 ): void => {
+  const input = validate.launch(layer, options)
+  if (input instanceof ThreadError) return runProcess(Effect.void, input, undefined)
   const tracked = servers.track()
   const app = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(tracked.closeAllConnections))).pipe(
     Layer.provideMerge(layer)
   )
   runProcess(
     Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(tracked.stopAccepting))),
-    options,
+    input,
     app
   )
 }

@@ -37,6 +37,7 @@ import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
 import * as errors from "./errors.js"
 import { currentThread, reportThreadFailure, start, tag, ThreadImpl, type ThreadingImpl } from "./threading.js"
+import * as validate from "./validate.js"
 
 // -----------------------------------------------------------------------------
 // The singleton thread
@@ -224,7 +225,10 @@ export const layerFrom = <E>(
   sharding: Layer.Layer<Sharding.Sharding, E>
 ): Layer.Layer<never, E | errors.ThreadError, Threading.Threading> =>
   Layer.effectDiscard(
-    Effect.flatMap(tag, (self) => attach(self as ThreadingImpl, sharding, "fail"))
+    Effect.flatMap(tag, (self) => {
+      const invalid = validate.sharding(sharding)
+      return invalid === undefined ? attach(self as ThreadingImpl, sharding, "fail") : Effect.fail(invalid)
+    })
   )
 
 /** The instance's cluster: the one attached (or being attached), or the embedded default, attached now. */
@@ -311,15 +315,14 @@ export const singleton = <A, E, R, Out = unknown, ES = never, R2 = never>(
   Effect.withFiber((fiber) => {
     const context = fiber.context
     const instance = Context.getUnsafe(context, tag) as ThreadingImpl
-    if (typeof name !== "string" || name.length === 0) {
-      return Effect.fail(errors.make("Thread.singleton needs a non-empty name (the same on every runner)"))
-    }
+    const input = validate.singleton(name, effect, options)
+    if (input instanceof errors.ThreadError) return Effect.fail(input)
     if (isShuttingDown(instance)) {
       return Effect.fail(errors.make(errors.messages.atShutdown))
     }
-    const shardGroup = options?.shardGroup ?? "default"
+    const shardGroup = input.shardGroup ?? "default"
     const key = `${shardGroup}/${name}`
-    const target = targetOf(effect, options)
+    const target = targetOf(effect, input as Thread.SingletonOptions<Out, ES, R2>)
     return Effect.flatMap(clusterFor(instance), (cluster) => {
       if (cluster.groups !== undefined && !cluster.groups.has(shardGroup)) {
         return Effect.fail(errors.make(
@@ -392,14 +395,23 @@ const postgresSharding = (
 
 /** @internal */
 export const layer = (
-  options?: ThreadingCluster.Options
-): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> =>
-  options?.storage === "postgres"
+  input?: ThreadingCluster.Options
+): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> => {
+  const options = validate.cluster(input)
+  return options instanceof errors.ThreadError
+    ? Layer.effectDiscard(Effect.fail(options))
+    : options.storage === "postgres"
     ? layerFrom(postgresSharding(options))
-    : layerFrom(embedded(options?.shardingConfig))
+    : layerFrom(embedded(options.shardingConfig))
+}
 
 /** @internal */
 export const layerConfig = (
   config: Config.Config<ThreadingCluster.Options>
 ): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError | Config.ConfigError, Threading.Threading> =>
-  Layer.unwrap(Effect.map(config, layer))
+  Layer.unwrap(Effect.suspend(() => {
+    const invalid = validate.config(config)
+    return invalid === undefined
+      ? Effect.map(config, layer)
+      : Effect.fail<errors.ThreadError | Config.ConfigError>(invalid)
+  }))

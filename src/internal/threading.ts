@@ -20,7 +20,8 @@ import type * as Threading from "../Threading.js"
 import * as dump_ from "./dump.js"
 import * as errors from "./errors.js"
 import * as observability from "./observability.js"
-import * as options_ from "./options.js"
+import type * as options_ from "./options.js"
+import * as validate from "./validate.js"
 
 // -----------------------------------------------------------------------------
 // Type ids
@@ -334,7 +335,7 @@ const callExcepthook = (
     const result: unknown = hook(thread, cause)
     return Effect.isEffect(result)
       ? result as Effect.Effect<void>
-      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+      : Effect.die(new TypeError(`excepthook returned ${validate.describe(result)}, not an Effect`))
   })
 
 /**
@@ -636,9 +637,10 @@ const threadFiberBody = <A, E>(
 const newThread = <A, E>(
   fiber: Fiber.Fiber<unknown, unknown>,
   target: Effect.Effect<A, E, any>,
-  input: Thread.MakeOptions | undefined
+  input: Thread.MakeOptions | undefined,
+  entry: string
 ): ThreadImpl<A, E> | errors.ThreadError => {
-  const options = input === undefined ? input : options_.read(input, ["name", "daemon", "trace"])
+  const options = validate.make(entry, target, input)
   if (options instanceof errors.ThreadError) return options
   const context = fiber.context
   const instance = Context.getUnsafe(context, tag) as ThreadingImpl
@@ -681,14 +683,14 @@ export const make = <A, E, R>(
 ): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
   Effect.withFiber((fiber) => {
     // `make` cannot fail: an option that cannot be read is a defect.
-    const thread = newThread(fiber, target, options)
+    const thread = newThread(fiber, target, options, "Thread.make")
     return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
   })
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
   Effect.withFiber((starter) => {
-    const error = startThread(self as ThreadImpl<A, E>, starter)
+    const error = validate.thread("Thread.start", self) ?? startThread(self as ThreadImpl<A, E>, starter)
     return error === undefined ? Effect.void : Effect.fail(error)
   })
 
@@ -699,7 +701,7 @@ export const spawn = <A, E, R>(
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
   // `make` then `start`, in one step.
   Effect.withFiber((parent) => {
-    const thread = newThread(parent, target, options)
+    const thread = newThread(parent, target, options, "Thread.spawn")
     if (thread instanceof errors.ThreadError) return Effect.fail(thread)
     const error = startThread(thread, parent)
     return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
@@ -712,6 +714,8 @@ export const setDaemon = dual<
 >(2, (self, daemon) =>
   Effect.suspend(() => {
     const thread = self as ThreadImpl<unknown, unknown>
+    const invalid = validate.setDaemon(self, daemon)
+    if (invalid !== undefined) return Effect.fail(invalid)
     if (thread.fiber !== undefined) {
       return Effect.fail(errors.make(errors.messages.daemonOfActive))
     }
@@ -721,11 +725,14 @@ export const setDaemon = dual<
 
 /** The checks Python's `join` makes, then the thread's fiber. */
 const joinable = <A, E>(
+  entry: string,
   self: Thread.Thread<A, E>,
   f: (fiber: Fiber.Fiber<A, E>) => Effect.Effect<any, any>
 ) =>
   Effect.withFiber<any, any>((caller) => {
     const thread = self as ThreadImpl<A, E>
+    const invalid = validate.thread(entry, self)
+    if (invalid !== undefined) return Effect.fail(invalid)
     if (thread.fiber === undefined) {
       return Effect.fail(errors.make(errors.messages.joinBeforeStart))
     }
@@ -741,29 +748,32 @@ export const join = <A, E>(
   options?: Thread.JoinOptions
 ): Effect.Effect<void, errors.ThreadError> => {
   if (options === undefined) {
-    return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    return joinable("Thread.join", self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
   }
   return Effect.suspend(() => {
-    const read = options_.read(options, ["timeout"])
-    if (read instanceof errors.ThreadError) return Effect.fail(read)
-    if (read.timeout === undefined) return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
-    const timeout = options_.decodeTimeout("timeout", read.timeout)
+    const timeout = validate.join(options)
     if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
-    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+    if (timeout === undefined) return joinable("Thread.join", self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    return joinable("Thread.join", self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
   })
 }
 
 /** @internal */
 export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
-  joinable(self, Fiber.await)
+  joinable("Thread.await", self, Fiber.await)
 
 /** @internal */
 export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
-  Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+  Effect.suspend(() => {
+    const invalid = validate.thread("Thread.isAlive", self)
+    return invalid === undefined ? Effect.succeed((self as ThreadImpl<A, E>).status === "started") : Effect.die(invalid)
+  })
 
 /** @internal */
 export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
   Effect.suspend(() => {
+    const invalid = validate.thread("Thread.interrupt", self)
+    if (invalid !== undefined) return Effect.die(invalid)
     const fiber = (self as ThreadImpl<A, E>).fiber
     return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
   })
@@ -774,7 +784,10 @@ export const current: Effect.Effect<Thread.Thread, never, Threading.Threading> =
 )
 
 /** @internal */
-export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Effect.uninterruptible
+export const critical = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const invalid = validate.effect("Thread.critical", self)
+  return invalid === undefined ? Effect.uninterruptible(self) : Effect.die(invalid)
+}
 
 // -----------------------------------------------------------------------------
 // Registry queries
@@ -820,9 +833,8 @@ export const atExit = <X, E, R>(
 ): Effect.Effect<void, errors.ThreadError, Threading.Threading | R> =>
   Effect.contextWith((context: Context.Context<Threading.Threading | R>) => {
     const instance = Context.get(context, tag) as ThreadingImpl
-    if (!Effect.isEffect(effect)) {
-      return Effect.fail(errors.make(`atExit expects an Effect (got ${options_.describeValue(effect)})`))
-    }
+    const invalid = validate.atExit(effect)
+    if (invalid !== undefined) return Effect.fail(invalid)
     // A hook registered once step (b) has begun would never run (CPython
     // 3.11–3.13 accept it silently and drop it); while step (a) waits, it may.
     if (instance.state._tag !== "Running" && instance.state._tag !== "Joining") {
@@ -984,13 +996,10 @@ const runShutdown = (self: ThreadingImpl): Effect.Effect<void> =>
 // -----------------------------------------------------------------------------
 
 const validated = <A, E, R>(
-  options: options_.Options | undefined,
+  resolved: options_.Resolved | errors.ThreadError,
   f: (options: options_.Resolved) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
-    const resolved = options_.resolve(options)
-    return resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved)
-  })
+  Effect.suspend(() => resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved))
 
 /**
  * After the main program was interrupted (by a signal, or by whoever runs
@@ -1032,7 +1041,7 @@ const stopMain = (instance: ThreadingImpl, fiber: Fiber.Fiber<unknown, unknown>)
  */
 export const mainWith = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options: options_.Options | undefined,
+  options: options_.Resolved,
   appLayer: Layer.Layer<ROut, LE, any> | undefined,
   onStart: (instance: ThreadingImpl) => void
 ): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
@@ -1064,16 +1073,16 @@ export const main = <A, E, R, ROut = never, LE = never>(
   options?: options_.MainOptions<ROut, LE>
 ): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["layer"])
-    return read instanceof errors.ThreadError
-      ? Effect.die(read)
-      : mainWith(program, options, read.layer as Layer.Layer<ROut, LE, any> | undefined, () => {})
+    const input = validate.main(program, options)
+    return input instanceof errors.ThreadError
+      ? Effect.die(input)
+      : mainWith(program, input.options, input.layer, () => {})
   })
 
 /** @internal */
 export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
   Layer.effectContext(
-    validated(options, (resolved) =>
+    validated(validate.layer(options), (resolved) =>
       Effect.gen(function*() {
         const mainEnded = yield* Deferred.make<void>()
         const instance = yield* Effect.acquireRelease(

@@ -1,0 +1,696 @@
+/**
+ * The one validated boundary: what every public entry checks in what it is
+ * handed — plain JavaScript callers pass anything — before anything runs.
+ * One function per entry's input, returning the input as the core uses it, or
+ * the `ThreadError` that refuses it (the caller fails with it, or dies where
+ * its type has no error channel). The messages name the option or argument;
+ * their texts are in `messages.ts`, shared by both editions.
+ *
+ * Each entry's options are an Effect `Schema.Struct`: its fields are the
+ * known keys, and each field's compiled `Schema.is` guard checks a value. The
+ * valid path is one pass over the keys handed in (a spawn with options costs
+ * tens of nanoseconds); only a refused input is gone through again, to say
+ * what is wrong. Durations are decoded by `Duration.fromInputUnsafe`, with
+ * what it would silently turn into zero (negative numbers, `NaN`, `{}`,
+ * `{ secs: 5 }`) refused first.
+ *
+ * Effect 4's `Clock` sleeps longer than a Node timer can hold (2^31 - 1 ms) in
+ * steps, so a long `shutdownTimeout`, `mainGrace`, `daemonGrace`, `join`
+ * timeout or `Timer` interval is honoured as given; the one raw timer of the
+ * library (the exit deadline after a signal, `runMain.ts`) is capped at it.
+ *
+ * @internal
+ */
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
+import * as SchemaIssue from "effect/SchemaIssue"
+import type * as ThreadingCluster from "../ThreadingCluster.js"
+import { ThreadError } from "./errors.js"
+import * as messages from "./messages.js"
+import * as options_ from "./options.js"
+
+// -----------------------------------------------------------------------------
+// Values
+// -----------------------------------------------------------------------------
+
+/**
+ * The type ids of the library's models, as `Symbol.for` gives them to every
+ * copy of the library (`Thread.TypeId`, `Thread.TimerTypeId`): checked here
+ * without importing the modules that define the models.
+ */
+const ThreadTypeId = Symbol.for("effect-threading/Thread")
+const TimerTypeId = Symbol.for("effect-threading/Timer")
+
+/**
+ * A value as an error message shows it (`messages.describe`), Effect's own
+ * values by what they are: a Duration as `Duration.format` writes it, an
+ * Effect as `an Effect`.
+ *
+ * @internal
+ */
+export const describe = (input: unknown): string => {
+  try {
+    if (Duration.isDuration(input)) return Duration.format(input)
+    if (Effect.isEffect(input)) return "an Effect"
+    if (Predicate.hasProperty(input, ThreadTypeId)) return String(input) // <Thread(worker, started 7)>
+  } catch {
+    // a Proxy that throws on `in`: shown as what it is otherwise
+  }
+  return messages.describe(input)
+}
+
+const refuse = (message: string): ThreadError => new ThreadError({ message })
+
+const EffectSchema = Schema.declare((u): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u))
+const ThreadSchema = Schema.declare((u): u is object => Predicate.hasProperty(u, ThreadTypeId))
+const TimerSchema = Schema.declare((u): u is object => Predicate.hasProperty(u, TimerTypeId))
+const ScheduleSchema = Schema.declare(Schedule.isSchedule)
+const LayerSchema = Schema.declare(Layer.isLayer)
+const FunctionSchema = Schema.declare(Predicate.isFunction)
+
+const isEffect = Schema.is(EffectSchema)
+const isThread = Schema.is(ThreadSchema)
+const isTimer = Schema.is(TimerSchema)
+const isLayer = Schema.is(LayerSchema)
+
+/** `ENTRY expects an Effect as its ARGUMENT argument (got ...)`, with what to write instead. */
+const notAnEffect = (entry: string, input: unknown, argument?: string): ThreadError =>
+  refuse(messages.invalidArgument(entry, "an Effect", describe(input), argument) + messages.effectHint(input))
+
+/**
+ * The effect an entry runs (`Thread.spawn`'s target, `Threading.main`'s
+ * program...): `undefined` if it is an Effect, else the error naming it.
+ *
+ * @internal
+ */
+export const effect = (entry: string, input: unknown, argument?: string): ThreadError | undefined =>
+  isEffect(input) ? undefined : notAnEffect(entry, input, argument)
+
+/**
+ * `Threading.atExit`'s hook (its message predates this module, and is kept).
+ *
+ * @internal
+ */
+export const atExit = (input: unknown): ThreadError | undefined =>
+  isEffect(input) ? undefined : refuse(`atExit expects an Effect (got ${describe(input)})`)
+
+/**
+ * A `Thread` argument (`start`, `join`, `await`, `isAlive`, `interrupt`, `setDaemon`).
+ *
+ * @internal
+ */
+export const thread = (entry: string, input: unknown): ThreadError | undefined =>
+  isThread(input) ? undefined : refuse(messages.invalidArgument(entry, "a Thread", describe(input)))
+
+/**
+ * A `Timer` argument (`cancel`).
+ *
+ * @internal
+ */
+export const timer = (entry: string, input: unknown): ThreadError | undefined =>
+  isTimer(input) ? undefined : refuse(messages.invalidArgument(entry, "a Timer", describe(input)))
+
+/**
+ * `Thread.setDaemon(self, daemon)`.
+ *
+ * @internal
+ */
+export const setDaemon = (self: unknown, daemon: unknown): ThreadError | undefined =>
+  thread("Thread.setDaemon", self) ??
+    (typeof daemon === "boolean"
+      ? undefined
+      : refuse(messages.invalidArgument("Thread.setDaemon", "a boolean", describe(daemon), "daemon")))
+
+// -----------------------------------------------------------------------------
+// Options
+// -----------------------------------------------------------------------------
+
+/** What the message of an option says it expects, by the option's name. */
+const expectations: Readonly<Record<string, string>> = {
+  name: messages.expected.string,
+  daemon: messages.expected.boolean,
+  trace: messages.expected.trace,
+  stopOnError: messages.expected.boolean,
+  immediate: messages.expected.boolean,
+  schedule: messages.expected.schedule,
+  shardGroup: messages.expected.string,
+  excepthook: messages.expected.excepthook,
+  layer: messages.expected.layer,
+  disablePrettyLogger: messages.expected.boolean
+}
+
+/** The options of an entry: its known keys and the compiled guard of each (`undefined` passes: not given). */
+interface Spec<T> {
+  readonly known: ReadonlyArray<string>
+  readonly guards: Readonly<Record<string, (u: unknown) => boolean>>
+  /** The type the options have once checked (phantom). */
+  readonly _T?: T
+}
+
+const specOf = <Fields extends Schema.Struct.Fields>(
+  struct: Schema.Struct<Fields>
+): Spec<Schema.Struct<Fields>["Type"]> => {
+  const guards: Record<string, (u: unknown) => boolean> = Object.create(null)
+  for (const key of Object.keys(struct.fields)) guards[key] = Schema.is(struct.fields[key])
+  return { known: Object.keys(struct.fields), guards }
+}
+
+/** Durations are decoded after the keys are checked (`duration`): any value passes the guard. */
+const DurationInput = Schema.optional(Schema.Unknown)
+
+const MakeOptions = Schema.Struct({
+  name: Schema.optional(Schema.String),
+  daemon: Schema.optional(Schema.Boolean),
+  trace: Schema.optional(Schema.Literals(["link", "child"]))
+})
+const ShorthandOptions = Schema.Struct({ name: MakeOptions.fields.name })
+const PeriodicOptions = Schema.Struct({
+  ...MakeOptions.fields,
+  stopOnError: Schema.optional(Schema.Boolean),
+  immediate: Schema.optional(Schema.Boolean)
+})
+const JoinOptions = Schema.Struct({ timeout: DurationInput })
+const InstanceOptions = Schema.Struct({
+  shutdownTimeout: DurationInput,
+  daemonGrace: DurationInput,
+  mainGrace: DurationInput,
+  excepthook: Schema.optional(FunctionSchema)
+})
+const MainOptions = Schema.Struct({ ...InstanceOptions.fields, layer: Schema.optional(LayerSchema) })
+const LaunchOptions = Schema.Struct({
+  ...InstanceOptions.fields,
+  disablePrettyLogger: Schema.optional(Schema.Boolean)
+})
+const RunMainOptions = Schema.Struct({ ...MainOptions.fields, ...LaunchOptions.fields })
+const SingletonOptions = Schema.Struct({
+  shardGroup: Schema.optional(Schema.String),
+  schedule: Schema.optional(ScheduleSchema),
+  immediate: Schema.optional(Schema.Boolean),
+  stopOnError: Schema.optional(Schema.Boolean)
+})
+
+const makeSpec = specOf(MakeOptions)
+const shorthandSpec = specOf(ShorthandOptions)
+const periodicSpec = specOf(PeriodicOptions)
+const joinSpec = specOf(JoinOptions)
+const instanceSpec = specOf(InstanceOptions)
+const mainSpec = specOf(MainOptions)
+const launchSpec = specOf(LaunchOptions)
+const runMainSpec = specOf(RunMainOptions)
+const singletonSpec = specOf(SingletonOptions)
+
+/** The options of `make` and `spawn`, checked. @internal */
+export type MakeOptions = typeof MakeOptions.Type
+
+const noOptions = {}
+
+/**
+ * Copies the options `input` has for `spec`, checking each: the copy (so
+ * that a getter is read once), or the error. `undefined` or `null` is no
+ * options. Anything off — a key `spec` does not know, a value its guard
+ * refuses, a getter that throws — is left to `refused`, which says what.
+ */
+const read = <T>(spec: Spec<T>, entry: string, input: unknown): T | ThreadError => {
+  if (input === undefined || input === null) return noOptions as T
+  if (typeof input !== "object" || Array.isArray(input)) {
+    return refuse(messages.invalidOptions(entry, spec.known, describe(input)))
+  }
+  const copy: Record<string, unknown> = {}
+  try {
+    for (const key in input) {
+      const guard = spec.guards[key]
+      if (guard === undefined) return refused(spec, entry, input)
+      const value = (input as Record<string, unknown>)[key]
+      if (!guard(value)) return refused(spec, entry, input)
+      if (value !== undefined) copy[key] = value
+    }
+  } catch {
+    return refused(spec, entry, input)
+  }
+  return copy as T
+}
+
+/** What is wrong with options `read` refused: the first key, in their order, that is unknown, unreadable or invalid. */
+const refused = <T>(spec: Spec<T>, entry: string, input: object): T | ThreadError => {
+  let keys: Array<string>
+  try {
+    keys = []
+    for (const key in input) keys.push(key)
+  } catch (error) {
+    return refuse(messages.optionsThrew(entry, error))
+  }
+  const copy: Record<string, unknown> = {}
+  for (const key of keys) {
+    const guard = spec.guards[key]
+    if (guard === undefined) return refuse(messages.unknownOption(key, entry, spec.known))
+    let value: unknown
+    try {
+      value = (input as Record<string, unknown>)[key]
+    } catch (error) {
+      return refuse(messages.optionThrew(key, error))
+    }
+    if (!guard(value)) return refuse(messages.invalidOption(key, expectations[key], describe(value)))
+    if (value !== undefined) copy[key] = value
+  }
+  // Nothing wrong the second time (a getter that threw once): the values read now.
+  return copy as T
+}
+
+// -----------------------------------------------------------------------------
+// Durations
+// -----------------------------------------------------------------------------
+
+/** Effect 4's `Duration.DurationObject`: at least one non-negative number among its units, nothing else. */
+const DurationObject = Schema.Struct({
+  weeks: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  days: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  hours: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  minutes: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  seconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  milliseconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  microseconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  nanoseconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)))
+})
+const decodeDurationObject = Schema.decodeUnknownResult(DurationObject, { onExcessProperty: "error" })
+
+const isDurationObject = (input: object): boolean => {
+  const decoded = decodeDurationObject(input)
+  return Result.isSuccess(decoded) && Object.values(decoded.success).some((n) => n !== undefined)
+}
+
+const isNegativeOrNaN = (n: number) => Number.isNaN(n) || n < 0
+
+/**
+ * What a duration may be, besides finite and non-negative: infinite (it then
+ * means "wait forever"), and negative numbers counted as zero (Python's
+ * `join` and `Timer`).
+ */
+interface DurationRule {
+  readonly infinite: boolean
+  readonly negativeAsZero: boolean
+}
+
+/**
+ * Decodes a user-supplied duration, refusing what `Duration.fromInputUnsafe`
+ * would silently turn into zero (negative numbers, `NaN`, objects without a
+ * unit) or throw on.
+ */
+const duration = (name: string, input: unknown, rule: DurationRule): Duration.Duration | ThreadError => {
+  const invalid = (why: string) => refuse(messages.invalidOption(name, why, describe(input)))
+  if (typeof input === "number" && isNegativeOrNaN(input)) {
+    return rule.negativeAsZero && input < 0 ? Duration.zero : invalid(messages.expected.nonNegative)
+  }
+  if (typeof input === "bigint" && input < BigInt(0)) return invalid(messages.expected.nonNegative)
+  if (Array.isArray(input)) {
+    if (input.length !== 2 || input.some((n) => typeof n !== "number" || isNegativeOrNaN(n))) {
+      return invalid(messages.expected.pair)
+    }
+  } else if (typeof input === "string") {
+    if (isNegativeOrNaN(Number.parseFloat(input))) return invalid(messages.expected.nonNegative)
+  } else if (typeof input === "object" && input !== null && !Duration.isDuration(input)) {
+    if (!isDurationObject(input)) return invalid(messages.expected.durationObject)
+  }
+  let decoded: Duration.Duration
+  try {
+    decoded = Duration.fromInputUnsafe(input as Duration.Input)
+  } catch {
+    return invalid(messages.expected.duration)
+  }
+  if (Duration.isNegative(decoded)) return rule.negativeAsZero ? Duration.zero : invalid(messages.expected.nonNegative)
+  if (!rule.infinite && !Duration.isFinite(decoded)) return invalid(messages.expected.finite)
+  return decoded
+}
+
+const wait: DurationRule = { infinite: true, negativeAsZero: false }
+const grace: DurationRule = { infinite: false, negativeAsZero: false }
+const timeout: DurationRule = { infinite: true, negativeAsZero: true }
+
+/** A duration that may be infinite, `undefined` (forever) when it is. */
+const finiteOrForever = (name: string, input: unknown): Duration.Duration | undefined | ThreadError => {
+  if (input === undefined) return undefined
+  const decoded = duration(name, input, wait)
+  return decoded instanceof ThreadError || Duration.isFinite(decoded) ? decoded : undefined
+}
+
+// -----------------------------------------------------------------------------
+// Thread
+// -----------------------------------------------------------------------------
+
+/**
+ * `Thread.make`, `Thread.spawn`: the target, then the options.
+ *
+ * @internal
+ */
+export const make = (entry: string, target: unknown, options: unknown): MakeOptions | ThreadError =>
+  isEffect(target) ? read(makeSpec, entry, options) : notAnEffect(entry, target, "target")
+
+/**
+ * `Thread.daemon`, `Thread.nonDaemon`.
+ *
+ * @internal
+ */
+export const shorthand = (
+  entry: string,
+  input: unknown,
+  options: unknown
+): typeof ShorthandOptions.Type | ThreadError =>
+  isEffect(input) ? read(shorthandSpec, entry, options) : notAnEffect(entry, input, "effect")
+
+/**
+ * `Thread.periodic`.
+ *
+ * @internal
+ */
+export const periodic = (
+  input: unknown,
+  schedule: unknown,
+  options: unknown
+): typeof PeriodicOptions.Type | ThreadError => {
+  if (!isEffect(input)) return notAnEffect("Thread.periodic", input, "effect")
+  if (!Schedule.isSchedule(schedule)) {
+    return refuse(messages.invalidArgument("Thread.periodic", "a Schedule", describe(schedule), "schedule"))
+  }
+  return read(periodicSpec, "Thread.periodic", options)
+}
+
+/**
+ * `Thread.timer`, `Thread.makeTimer`: the interval (a negative number counts
+ * as zero, as in Python), the effect, the options.
+ *
+ * @internal
+ */
+export const makeTimer = (
+  entry: string,
+  interval: unknown,
+  input: unknown,
+  options: unknown
+): { readonly interval: Duration.Duration; readonly options: MakeOptions } | ThreadError => {
+  const decoded = duration("interval", interval, timeout)
+  if (decoded instanceof ThreadError) return decoded
+  if (!isEffect(input)) return notAnEffect(entry, input, "effect")
+  const read_ = read(makeSpec, entry, options)
+  return read_ instanceof ThreadError ? read_ : { interval: decoded, options: read_ }
+}
+
+/**
+ * `Thread.join`'s options: the timeout (a negative number counts as zero, as
+ * in Python), `undefined` for none.
+ *
+ * @internal
+ */
+export const join = (options: unknown): Duration.Duration | undefined | ThreadError => {
+  const read_ = read(joinSpec, "Thread.join", options)
+  if (read_ instanceof ThreadError || read_.timeout === undefined) return read_ as ThreadError | undefined
+  return duration("timeout", read_.timeout, timeout)
+}
+
+/**
+ * `Thread.singleton`.
+ *
+ * @internal
+ */
+export const singleton = (
+  name: unknown,
+  input: unknown,
+  options: unknown
+): typeof SingletonOptions.Type | ThreadError => {
+  if (typeof name !== "string" || name.length === 0) {
+    return refuse("Thread.singleton needs a non-empty name (the same on every runner)")
+  }
+  if (!isEffect(input)) return notAnEffect("Thread.singleton", input, "effect")
+  return read(singletonSpec, "Thread.singleton", options)
+}
+
+// -----------------------------------------------------------------------------
+// Threading
+// -----------------------------------------------------------------------------
+
+/** The instance options among `options`, decoded and filled in. */
+const resolve = (options: typeof InstanceOptions.Type): options_.Resolved | ThreadError => {
+  const shutdownTimeout = finiteOrForever("shutdownTimeout", options.shutdownTimeout)
+  if (shutdownTimeout instanceof ThreadError) return shutdownTimeout
+  const daemonGrace = options.daemonGrace === undefined
+    ? options_.DEFAULT_DAEMON_GRACE
+    : duration("daemonGrace", options.daemonGrace, grace)
+  if (daemonGrace instanceof ThreadError) return daemonGrace
+  const mainGrace = finiteOrForever("mainGrace", options.mainGrace)
+  if (mainGrace instanceof ThreadError) return mainGrace
+  const excepthook = options.excepthook as options_.Resolved["excepthook"]
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
+}
+
+/**
+ * `Threading.layer`'s options.
+ *
+ * @internal
+ */
+export const layer = (options: unknown): options_.Resolved | ThreadError => {
+  const read_ = read(instanceSpec, "Threading.layer", options)
+  return read_ instanceof ThreadError ? read_ : resolve(read_)
+}
+
+/**
+ * An entry point's input, checked: the instance's options, the app's layer,
+ * and whether to keep Effect's default loggers (`runMain`, `launch`).
+ *
+ * @internal
+ */
+export interface Entry {
+  readonly options: options_.Resolved
+  readonly layer: Layer.Layer<any, any, any> | undefined
+  readonly disablePrettyLogger: boolean
+}
+
+const entryOf = (
+  entry: string,
+  spec: Spec<typeof RunMainOptions.Type>,
+  program: unknown,
+  argument: string,
+  options: unknown
+): Entry | ThreadError => {
+  const invalid = argument === "layer"
+    ? (isLayer(program)
+      ? undefined
+      : refuse(messages.invalidArgument(entry, "a Layer", describe(program), argument)))
+    : effect(entry, program, argument)
+  if (invalid !== undefined) return invalid
+  const read_ = read(spec, entry, options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  return resolved instanceof ThreadError
+    ? resolved
+    : { options: resolved, layer: read_.layer, disablePrettyLogger: read_.disablePrettyLogger === true }
+}
+
+/**
+ * `Threading.main`.
+ *
+ * @internal
+ */
+export const main = (program: unknown, options: unknown): Entry | ThreadError =>
+  entryOf("Threading.main", mainSpec, program, "program", options)
+
+/**
+ * `Threading.runMain`.
+ *
+ * @internal
+ */
+export const runMain = (program: unknown, options: unknown): Entry | ThreadError =>
+  entryOf("Threading.runMain", runMainSpec, program, "program", options)
+
+/**
+ * `Threading.launch`: the layer is the app, not an option.
+ *
+ * @internal
+ */
+export const launch = (app: unknown, options: unknown): Entry | ThreadError =>
+  entryOf("Threading.launch", launchSpec, app, "layer", options)
+
+// -----------------------------------------------------------------------------
+// Nested input: Schema decoding, its first issue as the message
+// -----------------------------------------------------------------------------
+
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+/** The value at `path` in `input`, for the message (`undefined` if it cannot be read). */
+const at = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
+  let value = input
+  try {
+    for (const key of path) value = (value as Record<PropertyKey, unknown>)[key]
+    return value
+  } catch {
+    return undefined
+  }
+}
+
+/** The first leaf of a Schema issue and the path to it. */
+const firstIssue = (
+  issue: SchemaIssue.Issue,
+  path: ReadonlyArray<PropertyKey> = []
+): { readonly issue: SchemaIssue.Issue; readonly path: ReadonlyArray<PropertyKey> } => {
+  switch (issue._tag) {
+    case "Pointer":
+      return firstIssue(issue.issue, [...path, ...issue.path])
+    case "Composite":
+      return firstIssue(issue.issues[0], path)
+    case "Encoding":
+      return firstIssue(issue.issue, path)
+    case "AnyOf":
+      return issue.issues.length > 0 ? firstIssue(issue.issues[0], path) : { issue, path }
+    default:
+      return { issue, path }
+  }
+}
+
+/** The known keys of the struct an unexpected key was found in. */
+const keysOf = (ast: SchemaAST.AST): ReadonlyArray<string> =>
+  SchemaAST.isObjects(ast) ? ast.propertySignatures.map((signature) => String(signature.name)) : []
+
+/**
+ * The message of the first thing wrong in `input` by `issue`, as an option
+ * (`invalid option runnerAddress.port: ...`) or as part of an argument.
+ */
+const issueMessage = (
+  entry: string,
+  input: unknown,
+  issue: SchemaIssue.Issue,
+  part?: string
+): string => {
+  const first = firstIssue(issue)
+  const name = messages.optionPath(first.path)
+  if (first.issue._tag === "UnexpectedKey" && part === undefined) {
+    return messages.unknownOption(name, entry, keysOf(first.issue.ast))
+  }
+  const text = formatIssue(first.issue).split("\n")[0]
+  const expectation = first.issue._tag === "MissingKey"
+    ? "expected a value"
+    : text.charAt(0).toLowerCase() + text.slice(1)
+  const got = describe(at(input, first.path))
+  return part === undefined
+    ? messages.invalidOption(name, expectation, got)
+    : `${entry} expects ${part}: ${name === "" ? "" : `${name}: `}${expectation} (got ${got})`
+}
+
+/** Decodes `input`, the message of the first issue as a `ThreadError` (a throwing getter is one too). */
+const decodeWith = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  schema: S,
+  entry: string,
+  input: unknown,
+  part?: string
+): S["Type"] | ThreadError => {
+  let decoded: Result.Result<S["Type"], Schema.SchemaError>
+  try {
+    decoded = Schema.decodeUnknownResult(schema, { onExcessProperty: part === undefined ? "error" : "ignore" })(input)
+  } catch (error) {
+    return refuse(messages.optionsThrew(entry, error))
+  }
+  return Result.isSuccess(decoded) ? decoded.success : refuse(issueMessage(entry, input, decoded.failure.issue, part))
+}
+
+const ThreadInfo = Schema.Struct({
+  name: Schema.String,
+  daemon: Schema.Boolean,
+  main: Schema.Boolean,
+  ident: Schema.optional(Schema.Number),
+  ageMillis: Schema.Number,
+  status: Schema.Literals(["running", "suspended"]),
+  spans: Schema.Array(Schema.String),
+  annotations: Schema.Record(Schema.String, Schema.Unknown)
+})
+const ThreadDump = Schema.Struct({ takenAt: Schema.Number, threads: Schema.Array(ThreadInfo) })
+const isThreadDump = Schema.is(ThreadDump)
+
+/**
+ * `Threading.formatDump`'s input: a `ThreadDump`, as `Threading.dump` gives
+ * (more fields are let through).
+ *
+ * @internal
+ */
+export const dump = (input: unknown): ThreadError | undefined => {
+  if (isThreadDump(input)) return undefined
+  const decoded = decodeWith(ThreadDump, "Threading.formatDump", input, "a ThreadDump, as Threading.dump gives")
+  return decoded instanceof ThreadError ? decoded : undefined
+}
+
+// -----------------------------------------------------------------------------
+// ThreadingCluster
+// -----------------------------------------------------------------------------
+
+const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
+const Address = Schema.Struct({ host: Schema.NonEmptyString, port: Port })
+const Secret = Schema.Union([Schema.String, Schema.declare(Redacted.isRedacted)])
+const ShardingConfig = Schema.Record(Schema.String, Schema.Unknown)
+const EmbeddedOptions = Schema.Struct({
+  storage: Schema.optional(Schema.Literal("embedded")),
+  shardingConfig: Schema.optional(ShardingConfig)
+})
+const PostgresOptions = Schema.Struct({
+  storage: Schema.Literal("postgres"),
+  postgres: Schema.Union([
+    Secret,
+    Schema.Struct({
+      url: Schema.optional(Secret),
+      host: Schema.optional(Schema.String),
+      port: Schema.optional(Port),
+      database: Schema.optional(Schema.String),
+      username: Schema.optional(Schema.String),
+      password: Schema.optional(Secret),
+      maxConnections: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+    })
+  ]),
+  runnerAddress: Address,
+  listenAddress: Schema.optional(Address),
+  shardingConfig: Schema.optional(ShardingConfig)
+})
+
+/**
+ * `ThreadingCluster.layer`'s options: by `storage`, the embedded default's or
+ * a Postgres runner's, nothing else. (`shardingConfig`'s settings are
+ * `effect/cluster`'s to check.)
+ *
+ * @internal
+ */
+export const cluster = (options: unknown): ThreadingCluster.Options | ThreadError => {
+  const entry = "ThreadingCluster.layer"
+  if (options === undefined || options === null) return {}
+  if (typeof options !== "object" || Array.isArray(options)) {
+    return refuse(messages.invalidOptions(entry, Object.keys(PostgresOptions.fields), describe(options)))
+  }
+  let storage: unknown
+  try {
+    storage = (options as { readonly storage?: unknown }).storage
+  } catch (error) {
+    return refuse(messages.optionThrew("storage", error))
+  }
+  if (storage === "postgres") return decodeWith(PostgresOptions, entry, options) as ThreadingCluster.Options
+  if (storage === undefined || storage === "embedded") return decodeWith(EmbeddedOptions, entry, options)
+  return refuse(messages.invalidOption("storage", messages.expected.storage, describe(storage)))
+}
+
+/**
+ * `ThreadingCluster.layerConfig`'s argument.
+ *
+ * @internal
+ */
+export const config = (input: unknown): ThreadError | undefined =>
+  Config.isConfig(input)
+    ? undefined
+    : refuse(messages.invalidArgument("ThreadingCluster.layerConfig", "a Config", describe(input)))
+
+/**
+ * `ThreadingCluster.layerFrom`'s argument.
+ *
+ * @internal
+ */
+export const sharding = (input: unknown): ThreadError | undefined =>
+  isLayer(input)
+    ? undefined
+    : refuse(messages.invalidArgument("ThreadingCluster.layerFrom", "a Layer", describe(input)))
