@@ -6,13 +6,17 @@
  * its type has no error channel). The messages name the option or argument;
  * their texts are in `messages.ts`, shared by both editions.
  *
- * Each entry's options are an Effect `Schema.Struct`: its fields are the
- * known keys, and each field's compiled `Schema.is` guard checks a value. The
- * valid path is one pass over the keys handed in (a spawn with options costs
- * tens of nanoseconds); only a refused input is gone through again, to say
- * what is wrong. Durations are decoded by `Duration.fromInputUnsafe`, with
- * what it would silently turn into zero (negative numbers, `NaN`, `{}`,
- * `{ secs: 5 }`) refused first.
+ * The flat options of an entry are a record of Effect refinements
+ * (`Predicate.isBoolean`, `Effect.isEffect`, `Schedule.isSchedule`...), one
+ * per known key: `Thread.spawn` runs them for every thread, and a
+ * refinement costs a few nanoseconds where a compiled `Schema.is` guard
+ * costs 60–90 (Effect 4.1, measured): the valid path is one pass over the
+ * keys handed in; only a refused input is gone through again, to say what is
+ * wrong. Effect's `Schema` decodes what has structure — a Duration object,
+ * `Threading.formatDump`'s `ThreadDump`, `ThreadingCluster.layer`'s nested
+ * options — and its first issue becomes the message. Durations are decoded
+ * by `Duration.fromInputUnsafe`, with what it would silently turn into zero
+ * (negative numbers, `NaN`, `{}`, `{ secs: 5 }`) refused first.
  *
  * Effect 4's `Clock` sleeps longer than a Node timer can hold (2^31 - 1 ms) in
  * steps, so a long `shutdownTimeout`, `mainGrace`, `daemonGrace`, `join`
@@ -69,17 +73,9 @@ export const describe = (input: unknown): string => {
 
 const refuse = (message: string): ThreadError => new ThreadError({ message })
 
-const EffectSchema = Schema.declare((u): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u))
-const ThreadSchema = Schema.declare((u): u is object => Predicate.hasProperty(u, ThreadTypeId))
-const TimerSchema = Schema.declare((u): u is object => Predicate.hasProperty(u, TimerTypeId))
-const ScheduleSchema = Schema.declare(Schedule.isSchedule)
-const LayerSchema = Schema.declare(Layer.isLayer)
-const FunctionSchema = Schema.declare(Predicate.isFunction)
-
-const isEffect = Schema.is(EffectSchema)
-const isThread = Schema.is(ThreadSchema)
-const isTimer = Schema.is(TimerSchema)
-const isLayer = Schema.is(LayerSchema)
+const isEffect = (u: unknown): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u)
+const isThread = (u: unknown): u is object => Predicate.hasProperty(u, ThreadTypeId)
+const isTimer = (u: unknown): u is object => Predicate.hasProperty(u, TimerTypeId)
 
 /** `ENTRY expects an Effect as its ARGUMENT argument (got ...)`, with what to write instead. */
 const notAnEffect = (entry: string, input: unknown, argument?: string): ThreadError =>
@@ -147,55 +143,54 @@ const expectations: Readonly<Record<string, string>> = {
   disablePrettyLogger: messages.expected.boolean
 }
 
-/** The options of an entry: its known keys and the compiled guard of each (`undefined` passes: not given). */
-interface Spec<T> {
+/** The refinement of each option of an entry, by its key. */
+type Fields = Readonly<Record<string, (u: unknown) => boolean>>
+
+/** The options of `F`, checked: each optional, of its refinement's type. */
+type Checked<F extends Fields> = {
+  readonly [K in keyof F]?: F[K] extends (u: unknown) => u is infer T ? T : unknown
+}
+
+/** The options of an entry: its known keys and the guard of each (`undefined` passes: not given). */
+interface Spec<F extends Fields> {
   readonly known: ReadonlyArray<string>
   readonly guards: Readonly<Record<string, (u: unknown) => boolean>>
-  /** The type the options have once checked (phantom). */
-  readonly _T?: T
+  /** The options' type once checked (phantom). */
+  readonly _T?: Checked<F>
 }
 
-const specOf = <Fields extends Schema.Struct.Fields>(
-  struct: Schema.Struct<Fields>
-): Spec<Schema.Struct<Fields>["Type"]> => {
+const specOf = <F extends Fields>(fields: F): Spec<F> => {
   const guards: Record<string, (u: unknown) => boolean> = Object.create(null)
-  for (const key of Object.keys(struct.fields)) guards[key] = Schema.is(struct.fields[key])
-  return { known: Object.keys(struct.fields), guards }
+  for (const key of Object.keys(fields)) {
+    const is = fields[key]
+    guards[key] = (u) => u === undefined || is(u)
+  }
+  return { known: Object.keys(fields), guards }
 }
 
-/** Durations are decoded after the keys are checked (`duration`): any value passes the guard. */
-const DurationInput = Schema.optional(Schema.Unknown)
+/** Durations are decoded after the keys are checked (`duration`): any value passes. */
+const isAny = (_: unknown): _ is unknown => true
+const isTrace = (u: unknown): u is "link" | "child" => u === "link" || u === "child"
 
-const MakeOptions = Schema.Struct({
-  name: Schema.optional(Schema.String),
-  daemon: Schema.optional(Schema.Boolean),
-  trace: Schema.optional(Schema.Literals(["link", "child"]))
-})
-const ShorthandOptions = Schema.Struct({ name: MakeOptions.fields.name })
-const PeriodicOptions = Schema.Struct({
-  ...MakeOptions.fields,
-  stopOnError: Schema.optional(Schema.Boolean),
-  immediate: Schema.optional(Schema.Boolean)
-})
-const JoinOptions = Schema.Struct({ timeout: DurationInput })
-const InstanceOptions = Schema.Struct({
-  shutdownTimeout: DurationInput,
-  daemonGrace: DurationInput,
-  mainGrace: DurationInput,
-  excepthook: Schema.optional(FunctionSchema)
-})
-const MainOptions = Schema.Struct({ ...InstanceOptions.fields, layer: Schema.optional(LayerSchema) })
-const LaunchOptions = Schema.Struct({
-  ...InstanceOptions.fields,
-  disablePrettyLogger: Schema.optional(Schema.Boolean)
-})
-const RunMainOptions = Schema.Struct({ ...MainOptions.fields, ...LaunchOptions.fields })
-const SingletonOptions = Schema.Struct({
-  shardGroup: Schema.optional(Schema.String),
-  schedule: Schema.optional(ScheduleSchema),
-  immediate: Schema.optional(Schema.Boolean),
-  stopOnError: Schema.optional(Schema.Boolean)
-})
+const MakeOptions = { name: Predicate.isString, daemon: Predicate.isBoolean, trace: isTrace }
+const ShorthandOptions = { name: Predicate.isString }
+const PeriodicOptions = { ...MakeOptions, stopOnError: Predicate.isBoolean, immediate: Predicate.isBoolean }
+const JoinOptions = { timeout: isAny }
+const InstanceOptions = {
+  shutdownTimeout: isAny,
+  daemonGrace: isAny,
+  mainGrace: isAny,
+  excepthook: Predicate.isFunction
+}
+const MainOptions = { ...InstanceOptions, layer: Layer.isLayer }
+const LaunchOptions = { ...InstanceOptions, disablePrettyLogger: Predicate.isBoolean }
+const RunMainOptions = { ...MainOptions, ...LaunchOptions }
+const SingletonOptions = {
+  shardGroup: Predicate.isString,
+  schedule: Schedule.isSchedule,
+  immediate: Predicate.isBoolean,
+  stopOnError: Predicate.isBoolean
+}
 
 const makeSpec = specOf(MakeOptions)
 const shorthandSpec = specOf(ShorthandOptions)
@@ -208,7 +203,7 @@ const runMainSpec = specOf(RunMainOptions)
 const singletonSpec = specOf(SingletonOptions)
 
 /** The options of `make` and `spawn`, checked. @internal */
-export type MakeOptions = typeof MakeOptions.Type
+export type MakeOptions = Checked<typeof MakeOptions>
 
 const noOptions = {}
 
@@ -218,8 +213,8 @@ const noOptions = {}
  * options. Anything off — a key `spec` does not know, a value its guard
  * refuses, a getter that throws — is left to `refused`, which says what.
  */
-const read = <T>(spec: Spec<T>, entry: string, input: unknown): T | ThreadError => {
-  if (input === undefined || input === null) return noOptions as T
+const read = <F extends Fields>(spec: Spec<F>, entry: string, input: unknown): Checked<F> | ThreadError => {
+  if (input === undefined || input === null) return noOptions
   if (typeof input !== "object" || Array.isArray(input)) {
     return refuse(messages.invalidOptions(entry, spec.known, describe(input)))
   }
@@ -235,11 +230,11 @@ const read = <T>(spec: Spec<T>, entry: string, input: unknown): T | ThreadError 
   } catch {
     return refused(spec, entry, input)
   }
-  return copy as T
+  return copy as Checked<F>
 }
 
 /** What is wrong with options `read` refused: the first key, in their order, that is unknown, unreadable or invalid. */
-const refused = <T>(spec: Spec<T>, entry: string, input: object): T | ThreadError => {
+const refused = <F extends Fields>(spec: Spec<F>, entry: string, input: object): Checked<F> | ThreadError => {
   let keys: Array<string>
   try {
     keys = []
@@ -261,7 +256,7 @@ const refused = <T>(spec: Spec<T>, entry: string, input: object): T | ThreadErro
     if (value !== undefined) copy[key] = value
   }
   // Nothing wrong the second time (a getter that threw once): the values read now.
-  return copy as T
+  return copy as Checked<F>
 }
 
 // -----------------------------------------------------------------------------
@@ -361,7 +356,7 @@ export const shorthand = (
   entry: string,
   input: unknown,
   options: unknown
-): typeof ShorthandOptions.Type | ThreadError =>
+): Checked<typeof ShorthandOptions> | ThreadError =>
   isEffect(input) ? read(shorthandSpec, entry, options) : notAnEffect(entry, input, "effect")
 
 /**
@@ -373,7 +368,7 @@ export const periodic = (
   input: unknown,
   schedule: unknown,
   options: unknown
-): typeof PeriodicOptions.Type | ThreadError => {
+): Checked<typeof PeriodicOptions> | ThreadError => {
   if (!isEffect(input)) return notAnEffect("Thread.periodic", input, "effect")
   if (!Schedule.isSchedule(schedule)) {
     return refuse(messages.invalidArgument("Thread.periodic", "a Schedule", describe(schedule), "schedule"))
@@ -408,8 +403,8 @@ export const makeTimer = (
  */
 export const join = (options: unknown): Duration.Duration | undefined | ThreadError => {
   const read_ = read(joinSpec, "Thread.join", options)
-  if (read_ instanceof ThreadError || read_.timeout === undefined) return read_ as ThreadError | undefined
-  return duration("timeout", read_.timeout, timeout)
+  if (read_ instanceof ThreadError) return read_
+  return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, timeout)
 }
 
 /**
@@ -421,7 +416,7 @@ export const singleton = (
   name: unknown,
   input: unknown,
   options: unknown
-): typeof SingletonOptions.Type | ThreadError => {
+): Checked<typeof SingletonOptions> | ThreadError => {
   if (typeof name !== "string" || name.length === 0) {
     return refuse("Thread.singleton needs a non-empty name (the same on every runner)")
   }
@@ -434,7 +429,7 @@ export const singleton = (
 // -----------------------------------------------------------------------------
 
 /** The instance options among `options`, decoded and filled in. */
-const resolve = (options: typeof InstanceOptions.Type): options_.Resolved | ThreadError => {
+const resolve = (options: Checked<typeof InstanceOptions>): options_.Resolved | ThreadError => {
   const shutdownTimeout = finiteOrForever("shutdownTimeout", options.shutdownTimeout)
   if (shutdownTimeout instanceof ThreadError) return shutdownTimeout
   const daemonGrace = options.daemonGrace === undefined
@@ -471,13 +466,13 @@ export interface Entry {
 
 const entryOf = (
   entry: string,
-  spec: Spec<typeof RunMainOptions.Type>,
+  spec: Spec<typeof RunMainOptions>,
   program: unknown,
   argument: string,
   options: unknown
 ): Entry | ThreadError => {
   const invalid = argument === "layer"
-    ? (isLayer(program)
+    ? (Layer.isLayer(program)
       ? undefined
       : refuse(messages.invalidArgument(entry, "a Layer", describe(program), argument)))
     : effect(entry, program, argument)
@@ -691,6 +686,6 @@ export const config = (input: unknown): ThreadError | undefined =>
  * @internal
  */
 export const sharding = (input: unknown): ThreadError | undefined =>
-  isLayer(input)
+  Layer.isLayer(input)
     ? undefined
     : refuse(messages.invalidArgument("ThreadingCluster.layerFrom", "a Layer", describe(input)))
