@@ -253,6 +253,32 @@ describe("unknown options and names", () => {
       )
     }))
 
+  it.effect("each option's value is checked, the message naming it", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<
+        readonly [() => Effect.Effect<unknown, Thread.ThreadError, Threading.Threading>, string]
+      > = [
+        [
+          () => Thread.spawn(Effect.void, js({ trace: "parent" })),
+          "trace: expected \"link\" or \"child\" (got \"parent\")"
+        ],
+        [() => Thread.nonDaemon(Effect.void, js({ name: 5 })), "name: expected a string (got 5)"],
+        [
+          () => Thread.periodic(Effect.void, Schedule.forever, js({ stopOnError: "yes" })),
+          "stopOnError: expected a boolean (got \"yes\")"
+        ],
+        [
+          () => Thread.periodic(Effect.void, Schedule.forever, js({ immediate: 0 })),
+          "immediate: expected a boolean (got 0)"
+        ],
+        [() => Thread.makeTimer(0, Effect.void, js({ name: null })), "name: expected a string (got null)"],
+        [() => Thread.singleton("job", Effect.void, js({ shardGroup: 5 })), "shardGroup: expected a string (got 5)"]
+      ]
+      for (const [start, message] of cases) {
+        expect(yield* refusal(start)).toEqual(Exit.succeed({ message: `invalid option ${message}`, active: 1 }))
+      }
+    }))
+
   it.effect("options that are not an object: Thread.spawn(effect, \"worker\")", () =>
     Effect.gen(function*() {
       expect(yield* refusal(() => Thread.spawn(Effect.void, js("worker")))).toEqual(
@@ -418,7 +444,7 @@ describe("valid input still runs (the checks refuse nothing they should not)", (
       const { exit } = yield* runVirtual(
         Threading.main(
           Effect.gen(function*() {
-            const a = yield* Thread.spawn(Effect.succeed(1), { name: "a", daemon: false, trace: "child" })
+            const a = yield* Thread.spawn(Effect.sleep("100 millis"), { name: "a", daemon: false, trace: "child" })
             const b = yield* Thread.periodic(Effect.void, Schedule.recurs(1), {
               name: "b",
               daemon: false,
@@ -427,16 +453,17 @@ describe("valid input still runs (the checks refuse nothing they should not)", (
               immediate: false
             })
             const c = yield* Thread.timer({ milliseconds: 10 }, Effect.succeed(3), { name: undefined })
-            yield* Thread.join(a, { timeout: undefined })
+            yield* Thread.join(a, { timeout: undefined }) // no timeout: waits until it has ended
+            const aliveAfterJoin = yield* Thread.isAlive(a)
             yield* Thread.join(b, { timeout: Duration.infinity })
             yield* Thread.join(c, { timeout: [1, 0] })
-            return [a.name, b.name, c.name, Duration.toMillis(c.interval)]
+            return [a.name, b.name, c.name, Duration.toMillis(c.interval), aliveAfterJoin]
           }),
           { shutdownTimeout: "Infinity", daemonGrace: { seconds: 2 }, mainGrace: undefined, excepthook: undefined }
         ),
         "1 second"
       )
-      expect(exit).toEqual(Exit.succeed(["a", "b", "Thread-1", 10]))
+      expect(exit).toEqual(Exit.succeed(["a", "b", "Thread-1", 10, false]))
       yield* adjust(0)
     }))
 })
