@@ -3,11 +3,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import type * as Layer from "effect/Layer"
 import type * as Threading from "../Threading.js"
 import { ThreadError } from "./errors.js"
-import * as options_ from "./options.js"
+import { maxTimerMillis } from "./messages.js"
 import * as internal from "./threading.js"
+import * as validate from "./validate.js"
 
 /** Exit codes of a process ended by a signal: 128 + the signal's number. */
 const signalCodes = { SIGINT: 130, SIGTERM: 143 } as const
@@ -61,7 +61,8 @@ const onSignal = (state: EntryState, signal: Signal): EntryState => {
 
 /** The bound after the signal that cut the wait: exit, whatever still runs. */
 const armDeadline = (grace: Duration.Duration, code: number): void => {
-  const millis = Duration.toMillis(grace) + 1000
+  // At most what a timer holds (beyond it, Node fires it at once): the exit then comes earlier, still within the bound.
+  const millis = Math.min(Duration.toMillis(grace) + 1000, maxTimerMillis)
   setTimeout(() => {
     process.stderr.write(`Exiting: still running ${Duration.format(Duration.millis(millis))} after the signal\n`)
     process.exit(code)
@@ -92,13 +93,13 @@ export const runMain = <A, E>(
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     state = { _tag: "Starting", code: state.code }
-    // A throwing getter makes the program die with a ThreadError naming the
-    // option, as an invalid value does.
-    const read = options_.read(options, ["disablePrettyLogger", "layer"])
+    // Bad input (validate.ts) makes the program die with the ThreadError
+    // naming it, before anything runs: exit code 1, the error on stderr.
+    const read = validate.runMain(program, options)
     const main = read instanceof ThreadError ? Effect.die(read) : internal.mainWith(
       program,
-      options,
-      read.layer as Layer.Layer<any, any, any> | undefined,
+      read.options,
+      read.layer,
       (instance) => {
         const signalled = internal.processState.signals > 0
         state = { _tag: "Running", code: state.code, instance }

@@ -22,7 +22,8 @@ import * as Scope from "effect/Scope"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
-import * as options_ from "./options.js"
+import type * as options_ from "./options.js"
+import * as validate from "./validate.js"
 
 // -----------------------------------------------------------------------------
 // Type ids
@@ -238,7 +239,7 @@ const callExcepthook = (
     const result: unknown = hook(thread, cause)
     return Effect.isEffect(result)
       ? result as Effect.Effect<void>
-      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+      : Effect.die(new TypeError(`excepthook returned ${validate.describe(result)}, not an Effect`))
   })
 
 /**
@@ -357,9 +358,10 @@ const threadBody = <A, E>(thread: ThreadImpl<A, E>): Effect.Effect<A, E, any> =>
 const newThread = <A, E>(
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
   target: Effect.Effect<A, E, any>,
-  input: Thread.MakeOptions | undefined
+  input: Thread.MakeOptions | undefined,
+  entry: string
 ): ThreadImpl<A, E> | errors.ThreadError => {
-  const options = input === undefined ? input : options_.read(input, ["name", "daemon"])
+  const options = validate.make(entry, target, input)
   if (options instanceof errors.ThreadError) return options
   const context = fiber.currentContext
   const instance = Context.unsafeGet(context, tag) as ThreadingImpl
@@ -397,14 +399,14 @@ export const make = <A, E, R>(
 ): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
   Effect.withFiberRuntime((fiber) => {
     // `make` cannot fail: an option that cannot be read is a defect.
-    const thread = newThread(fiber, target, options)
+    const thread = newThread(fiber, target, options, "Thread.make")
     return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
   })
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> =>
   Effect.withFiberRuntime((parent) => {
-    const error = startThread(parent, self as ThreadImpl<A, E>)
+    const error = validate.thread("Thread.start", self) ?? startThread(parent, self as ThreadImpl<A, E>)
     return error === undefined ? Effect.void : Effect.fail(error)
   })
 
@@ -415,7 +417,7 @@ export const spawn = <A, E, R>(
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
   // `make` then `start`, in one step.
   Effect.withFiberRuntime((parent) => {
-    const thread = newThread(parent, target, options)
+    const thread = newThread(parent, target, options, "Thread.spawn")
     if (thread instanceof errors.ThreadError) return Effect.fail(thread)
     const error = startThread(parent, thread)
     return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
@@ -428,6 +430,8 @@ export const setDaemon = dual<
 >(2, (self, daemon) =>
   Effect.suspend(() => {
     const thread = self as ThreadImpl<unknown, unknown>
+    const invalid = validate.setDaemon(self, daemon)
+    if (invalid !== undefined) return Effect.fail(invalid)
     if (thread.fiber !== undefined) {
       return Effect.fail(errors.make(errors.messages.daemonOfActive))
     }
@@ -437,11 +441,14 @@ export const setDaemon = dual<
 
 /** The checks Python's `join` makes, then the thread's fiber. */
 const joinable = <A, E>(
+  entry: string,
   self: Thread.Thread<A, E>,
   f: (fiber: Fiber.RuntimeFiber<A, E>) => Effect.Effect<any, any>
 ) =>
   Effect.withFiberRuntime<any, any>((caller) => {
     const thread = self as ThreadImpl<A, E>
+    const invalid = validate.thread(entry, self)
+    if (invalid !== undefined) return Effect.fail(invalid)
     if (thread.fiber === undefined) {
       return Effect.fail(errors.make(errors.messages.joinBeforeStart))
     }
@@ -457,29 +464,32 @@ export const join = <A, E>(
   options?: Thread.JoinOptions
 ): Effect.Effect<void, errors.ThreadError> => {
   if (options === undefined) {
-    return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    return joinable("Thread.join", self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
   }
   return Effect.suspend(() => {
-    const read = options_.read(options, ["timeout"])
-    if (read instanceof errors.ThreadError) return Effect.fail(read)
-    if (read.timeout === undefined) return joinable(self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
-    const timeout = options_.decodeTimeout("timeout", read.timeout)
+    const timeout = validate.join(options)
     if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
-    return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
+    if (timeout === undefined) return joinable("Thread.join", self, (fiber) => Effect.asVoid(Fiber.await(fiber)))
+    return joinable("Thread.join", self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)))
   })
 }
 
 /** @internal */
 export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
-  joinable(self, Fiber.await)
+  joinable("Thread.await", self, Fiber.await)
 
 /** @internal */
 export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
-  Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+  Effect.suspend(() => {
+    const invalid = validate.thread("Thread.isAlive", self)
+    return invalid === undefined ? Effect.succeed((self as ThreadImpl<A, E>).status === "started") : Effect.die(invalid)
+  })
 
 /** @internal */
 export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
   Effect.suspend(() => {
+    const invalid = validate.thread("Thread.interrupt", self)
+    if (invalid !== undefined) return Effect.die(invalid)
     const fiber = (self as ThreadImpl<A, E>).fiber
     return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
   })
@@ -492,7 +502,10 @@ export const current: Effect.Effect<Thread.Thread, never, Threading.Threading> =
 )
 
 /** @internal */
-export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Effect.uninterruptible
+export const critical = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const invalid = validate.effect("Thread.critical", self)
+  return invalid === undefined ? Effect.uninterruptible(self) : Effect.die(invalid)
+}
 
 // -----------------------------------------------------------------------------
 // Registry queries
@@ -539,9 +552,8 @@ export const atExit = <X, E, R>(
 ): Effect.Effect<void, errors.ThreadError, Threading.Threading | R> =>
   Effect.contextWithEffect((context: Context.Context<Threading.Threading | R>) => {
     const instance = Context.get(context, tag) as ThreadingImpl
-    if (!Effect.isEffect(effect)) {
-      return Effect.fail(errors.make(`atExit expects an Effect (got ${options_.describeValue(effect)})`))
-    }
+    const invalid = validate.atExit(effect)
+    if (invalid !== undefined) return Effect.fail(invalid)
     if (instance.phase !== "running" && instance.phase !== "joining") {
       return Effect.fail(errors.make(errors.messages.atExitAfterShutdown))
     }
@@ -652,13 +664,10 @@ const runShutdown = (self: ThreadingImpl): Effect.Effect<void> =>
 // -----------------------------------------------------------------------------
 
 const validated = <A, E, R>(
-  options: options_.Options | undefined,
+  resolved: options_.Resolved | errors.ThreadError,
   f: (options: options_.Resolved) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
-    const resolved = options_.resolve(options)
-    return resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved)
-  })
+  Effect.suspend(() => resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved))
 
 /**
  * After the main program was interrupted (by a signal, or by whoever runs
@@ -691,7 +700,7 @@ const stopMain = (instance: ThreadingImpl, fiber: Fiber.RuntimeFiber<unknown, un
  */
 export const mainWith = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options: options_.Options | undefined,
+  options: options_.Resolved,
   appLayer: Layer.Layer<ROut, LE, any> | undefined,
   onStart: (instance: ThreadingImpl) => void
 ): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
@@ -722,17 +731,17 @@ export const main = <A, E, R, ROut = never, LE = never>(
   options?: options_.MainOptions<ROut, LE>
 ): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["layer"])
-    return read instanceof errors.ThreadError
-      ? Effect.die(read)
-      : mainWith(program, options, read.layer as Layer.Layer<ROut, LE, any> | undefined, () => {})
+    const input = validate.main(program, options)
+    return input instanceof errors.ThreadError
+      ? Effect.die(input)
+      : mainWith(program, input.options, input.layer, () => {})
   })
 
 /** @internal */
 export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
   Layer.scoped(
     tag,
-    validated(options, (resolved) =>
+    validated(validate.layer(options), (resolved) =>
       Effect.gen(function*() {
         const mainEnded = yield* Deferred.make<void>()
         const instance = yield* Effect.acquireRelease(

@@ -17,8 +17,8 @@ import type * as Schedule from "effect/Schedule"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
-import * as options_ from "./options.js"
 import { currentThread, make, reportThreadFailure, spawn, start, ThreadImpl, type ThreadingImpl } from "./threading.js"
+import * as validate from "./validate.js"
 
 // -----------------------------------------------------------------------------
 // daemon / nonDaemon
@@ -34,8 +34,8 @@ const spawnWithFlag = <A, E, R>(
   options: Thread.ShorthandOptions | undefined,
   daemon: boolean
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  options === undefined ? spawn(effect, { daemon }) : Effect.suspend(() => {
-    const read = options_.read(options, ["name"])
+  Effect.suspend(() => {
+    const read = validate.shorthand(daemon ? "Thread.daemon" : "Thread.nonDaemon", effect, options)
     return read instanceof errors.ThreadError ? Effect.fail(read) : spawn(effect, { name: read.name, daemon })
   })
 
@@ -83,7 +83,7 @@ export const periodic = <A, E, R, Out, R2>(
   options?: Thread.PeriodicOptions
 ): Effect.Effect<Thread.Thread<Out, E>, errors.ThreadError, Threading.Threading | R | R2> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["name", "daemon", "stopOnError", "immediate"])
+    const read = validate.periodic(effect, schedule, options)
     if (read instanceof errors.ThreadError) return Effect.fail(read)
     const run = runOnce(effect, read.stopOnError === true)
     const loop = read.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
@@ -130,17 +130,17 @@ export class TimerImpl<A, E> extends ThreadImpl<Option.Option<A>, E> implements 
 export const isTimer = (u: unknown): u is Thread.Timer<unknown, unknown> =>
   typeof u === "object" && u !== null && TimerTypeId in u
 
-/** @internal */
-export const makeTimer = <A, E, R>(
+/** `makeTimer`, its refusals naming `entry`. */
+const newTimer = <A, E, R>(
+  entry: string,
   interval: Duration.DurationInput,
   effect: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["name", "daemon"])
-    if (read instanceof errors.ThreadError) return Effect.fail(read)
-    const decoded = options_.decodeTimeout("interval", interval)
-    if (decoded instanceof errors.ThreadError) return Effect.fail(decoded)
+    const input = validate.makeTimer(entry, interval, effect, options)
+    if (input instanceof errors.ThreadError) return Effect.fail(input)
+    const { interval: decoded, options: read } = input
     return Effect.gen(function*() {
       const cancelled = yield* Deferred.make<void>()
       const target: Effect.Effect<Option.Option<A>, E, R> = Deferred.await(cancelled).pipe(
@@ -162,13 +162,26 @@ export const makeTimer = <A, E, R>(
   })
 
 /** @internal */
+export const makeTimer = <A, E, R>(
+  interval: Duration.DurationInput,
+  effect: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  newTimer("Thread.makeTimer", interval, effect, options)
+
+/** @internal */
 export const timer = <A, E, R>(
   interval: Duration.DurationInput,
   effect: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  Effect.tap(makeTimer(interval, effect, options), start)
+  Effect.tap(newTimer("Thread.timer", interval, effect, options), start)
 
 /** @internal */
 export const cancel = <A, E>(self: Thread.Timer<A, E>): Effect.Effect<void> =>
-  Effect.asVoid(Deferred.succeed((self as TimerImpl<A, E>).cancelled, undefined))
+  Effect.suspend(() => {
+    const invalid = validate.timer("Thread.cancel", self)
+    return invalid === undefined
+      ? Effect.asVoid(Deferred.succeed((self as TimerImpl<A, E>).cancelled, undefined))
+      : Effect.die(invalid)
+  })
