@@ -10,9 +10,10 @@
  * (`Predicate.isBoolean`, `Effect.isEffect`, `Schedule.isSchedule`...), one
  * per known key: `Thread.spawn` runs them for every thread, and a
  * refinement costs a few nanoseconds where a compiled `Schema.is` guard
- * costs 60–90 (Effect 4.1, measured): the valid path is one pass over the
- * keys handed in; only a refused input is gone through again, to say what is
- * wrong. Effect's `Schema` decodes what has structure — a Duration object,
+ * costs 60–90 (Effect 4.1, measured). `readOptions.ts` (plain TypeScript,
+ * shared by both editions) reads an options object with them: one pass over
+ * the keys handed in; only a refused input is gone through again, to say
+ * what is wrong. Effect's `Schema` decodes what has structure — a Duration object,
  * `Threading.formatDump`'s `ThreadDump`, `ThreadingCluster.layer`'s nested
  * options — and its first issue becomes the message. Durations are decoded
  * by `Duration.fromInputUnsafe`, with what it would silently turn into zero
@@ -40,6 +41,7 @@ import type * as ThreadingCluster from "../ThreadingCluster.js"
 import { ThreadError } from "./errors.js"
 import * as messages from "./messages.js"
 import * as options_ from "./options.js"
+import * as readOptions from "./readOptions.js"
 
 // -----------------------------------------------------------------------------
 // Values
@@ -129,47 +131,18 @@ export const setDaemon = (self: unknown, daemon: unknown): ThreadError | undefin
 // Options
 // -----------------------------------------------------------------------------
 
-/** What the message of an option says it expects, by the option's name. */
-const expectations: Readonly<Record<string, string>> = {
-  name: messages.expected.string,
-  daemon: messages.expected.boolean,
-  trace: messages.expected.trace,
-  stopOnError: messages.expected.boolean,
-  immediate: messages.expected.boolean,
-  schedule: messages.expected.schedule,
-  shardGroup: messages.expected.string,
-  excepthook: messages.expected.excepthook,
-  layer: messages.expected.layer,
-  disablePrettyLogger: messages.expected.boolean
+const isAny = readOptions.isAny
+
+/** `readOptions.read`, a refusal as a `ThreadError`. */
+const read = <F extends readOptions.Fields>(
+  spec: readOptions.Spec<F>,
+  entry: string,
+  input: unknown
+): readOptions.Checked<F> | ThreadError => {
+  const options = readOptions.read(spec, entry, input, describe)
+  return readOptions.isRefused(options) ? refuse(options.refused) : options
 }
 
-/** The refinement of each option of an entry, by its key. */
-type Fields = Readonly<Record<string, (u: unknown) => boolean>>
-
-/** The options of `F`, checked: each optional, of its refinement's type. */
-type Checked<F extends Fields> = {
-  readonly [K in keyof F]?: F[K] extends (u: unknown) => u is infer T ? T : unknown
-}
-
-/** The options of an entry: its known keys and the guard of each (`undefined` passes: not given). */
-interface Spec<F extends Fields> {
-  readonly known: ReadonlyArray<string>
-  readonly guards: Readonly<Record<string, (u: unknown) => boolean>>
-  /** The options' type once checked (phantom). */
-  readonly _T?: Checked<F>
-}
-
-const specOf = <F extends Fields>(fields: F): Spec<F> => {
-  const guards: Record<string, (u: unknown) => boolean> = Object.create(null)
-  for (const key of Object.keys(fields)) {
-    const is = fields[key]
-    guards[key] = (u) => u === undefined || is(u)
-  }
-  return { known: Object.keys(fields), guards }
-}
-
-/** Durations are decoded after the keys are checked (`duration`): any value passes. */
-const isAny = (_: unknown): _ is unknown => true
 const isTrace = (u: unknown): u is "link" | "child" => u === "link" || u === "child"
 
 const MakeOptions = { name: Predicate.isString, daemon: Predicate.isBoolean, trace: isTrace }
@@ -192,87 +165,34 @@ const SingletonOptions = {
   stopOnError: Predicate.isBoolean
 }
 
-const makeSpec = specOf(MakeOptions)
-const shorthandSpec = specOf(ShorthandOptions)
-const periodicSpec = specOf(PeriodicOptions)
-const joinSpec = specOf(JoinOptions)
-const instanceSpec = specOf(InstanceOptions)
-const mainSpec = specOf(MainOptions)
-const launchSpec = specOf(LaunchOptions)
-const runMainSpec = specOf(RunMainOptions)
-const singletonSpec = specOf(SingletonOptions)
+const makeSpec = readOptions.spec(MakeOptions)
+const shorthandSpec = readOptions.spec(ShorthandOptions)
+const periodicSpec = readOptions.spec(PeriodicOptions)
+const joinSpec = readOptions.spec(JoinOptions)
+const instanceSpec = readOptions.spec(InstanceOptions)
+const mainSpec = readOptions.spec(MainOptions)
+const launchSpec = readOptions.spec(LaunchOptions)
+const runMainSpec = readOptions.spec(RunMainOptions)
+const singletonSpec = readOptions.spec(SingletonOptions)
 
 /** The options of `make` and `spawn`, checked. @internal */
-export type MakeOptions = Checked<typeof MakeOptions>
-
-const noOptions = {}
-
-/**
- * Copies the options `input` has for `spec`, checking each: the copy (so
- * that a getter is read once), or the error. `undefined` or `null` is no
- * options. Anything off — a key `spec` does not know, a value its guard
- * refuses, a getter that throws — is left to `refused`, which says what.
- */
-const read = <F extends Fields>(spec: Spec<F>, entry: string, input: unknown): Checked<F> | ThreadError => {
-  if (input === undefined || input === null) return noOptions
-  if (typeof input !== "object" || Array.isArray(input)) {
-    return refuse(messages.invalidOptions(entry, spec.known, describe(input)))
-  }
-  const copy: Record<string, unknown> = {}
-  try {
-    for (const key in input) {
-      const guard = spec.guards[key]
-      if (guard === undefined) return refused(spec, entry, input)
-      const value = (input as Record<string, unknown>)[key]
-      if (!guard(value)) return refused(spec, entry, input)
-      if (value !== undefined) copy[key] = value
-    }
-  } catch {
-    return refused(spec, entry, input)
-  }
-  return copy as Checked<F>
-}
-
-/** What is wrong with options `read` refused: the first key, in their order, that is unknown, unreadable or invalid. */
-const refused = <F extends Fields>(spec: Spec<F>, entry: string, input: object): Checked<F> | ThreadError => {
-  let keys: Array<string>
-  try {
-    keys = []
-    for (const key in input) keys.push(key)
-  } catch (error) {
-    return refuse(messages.optionsThrew(entry, error))
-  }
-  const copy: Record<string, unknown> = {}
-  for (const key of keys) {
-    const guard = spec.guards[key]
-    if (guard === undefined) return refuse(messages.unknownOption(key, entry, spec.known))
-    let value: unknown
-    try {
-      value = (input as Record<string, unknown>)[key]
-    } catch (error) {
-      return refuse(messages.optionThrew(key, error))
-    }
-    if (!guard(value)) return refuse(messages.invalidOption(key, expectations[key], describe(value)))
-    if (value !== undefined) copy[key] = value
-  }
-  // Nothing wrong the second time (a getter that threw once): the values read now.
-  return copy as Checked<F>
-}
+export type MakeOptions = readOptions.Checked<typeof MakeOptions>
 
 // -----------------------------------------------------------------------------
 // Durations
 // -----------------------------------------------------------------------------
 
 /** Effect 4's `Duration.DurationObject`: at least one non-negative number among its units, nothing else. */
+const NonNegative = Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)))
 const DurationObject = Schema.Struct({
-  weeks: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  days: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  hours: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  minutes: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  seconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  milliseconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  microseconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
-  nanoseconds: Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)))
+  weeks: NonNegative,
+  days: NonNegative,
+  hours: NonNegative,
+  minutes: NonNegative,
+  seconds: NonNegative,
+  milliseconds: NonNegative,
+  microseconds: NonNegative,
+  nanoseconds: NonNegative
 })
 const decodeDurationObject = Schema.decodeUnknownResult(DurationObject, { onExcessProperty: "error" })
 
@@ -356,7 +276,7 @@ export const shorthand = (
   entry: string,
   input: unknown,
   options: unknown
-): Checked<typeof ShorthandOptions> | ThreadError =>
+): readOptions.Checked<typeof ShorthandOptions> | ThreadError =>
   isEffect(input) ? read(shorthandSpec, entry, options) : notAnEffect(entry, input, "effect")
 
 /**
@@ -368,7 +288,7 @@ export const periodic = (
   input: unknown,
   schedule: unknown,
   options: unknown
-): Checked<typeof PeriodicOptions> | ThreadError => {
+): readOptions.Checked<typeof PeriodicOptions> | ThreadError => {
   if (!isEffect(input)) return notAnEffect("Thread.periodic", input, "effect")
   if (!Schedule.isSchedule(schedule)) {
     return refuse(messages.invalidArgument("Thread.periodic", "a Schedule", describe(schedule), "schedule"))
@@ -416,7 +336,7 @@ export const singleton = (
   name: unknown,
   input: unknown,
   options: unknown
-): Checked<typeof SingletonOptions> | ThreadError => {
+): readOptions.Checked<typeof SingletonOptions> | ThreadError => {
   if (typeof name !== "string" || name.length === 0) {
     return refuse("Thread.singleton needs a non-empty name (the same on every runner)")
   }
@@ -429,7 +349,7 @@ export const singleton = (
 // -----------------------------------------------------------------------------
 
 /** The instance options among `options`, decoded and filled in. */
-const resolve = (options: Checked<typeof InstanceOptions>): options_.Resolved | ThreadError => {
+const resolve = (options: readOptions.Checked<typeof InstanceOptions>): options_.Resolved | ThreadError => {
   const shutdownTimeout = finiteOrForever("shutdownTimeout", options.shutdownTimeout)
   if (shutdownTimeout instanceof ThreadError) return shutdownTimeout
   const daemonGrace = options.daemonGrace === undefined
@@ -466,7 +386,7 @@ export interface Entry {
 
 const entryOf = (
   entry: string,
-  spec: Spec<typeof RunMainOptions>,
+  spec: readOptions.Spec<typeof RunMainOptions>,
   program: unknown,
   argument: string,
   options: unknown
