@@ -439,6 +439,23 @@ describe("ThreadingCluster", () => {
 })
 
 describe("valid input still runs (the checks refuse nothing they should not)", () => {
+  it.effect("options given by a class's getters are read (TypeScript takes such an object as MakeOptions)", () =>
+    Effect.gen(function*() {
+      class Options {
+        get name() {
+          return "from-class"
+        }
+        get daemon() {
+          return true
+        }
+      }
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.map(Thread.spawn(Effect.never, new Options()), (t) => [t.name, t.daemon])),
+        0
+      )
+      expect(exit).toEqual(Exit.succeed(["from-class", true]))
+    }))
+
   it.effect("every option of spawn, periodic, timer and join, and a Duration object", () =>
     Effect.gen(function*() {
       const { exit } = yield* runVirtual(

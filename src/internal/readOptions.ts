@@ -92,10 +92,11 @@ const noOptions = {}
 /**
  * Copies the options `input` has for `spec`, checking each: the copy (a
  * getter is read once), or why they are refused. `undefined` or `null` is no
- * options. The valid path is one pass over the keys handed in; anything off
- * — a key `spec` does not know, a value its guard refuses, a getter that
- * throws — is left to `refused`, which says what. `describe` shows a value in
- * a message.
+ * options. The known keys are read as properties, so an option may come from
+ * a prototype (a class's getter) as it may in TypeScript's eyes; any other
+ * enumerable key is refused. Anything off — an unknown key, a value its guard
+ * refuses, a getter that throws — is left to `refused`, which says what.
+ * `describe` shows a value in a message.
  *
  * @internal
  */
@@ -112,11 +113,13 @@ export const read = <F extends Fields>(
   const copy: Record<string, unknown> = {}
   try {
     for (const key in input) {
-      const guard = spec.guards[key]
-      if (guard === undefined) return refused(spec, entry, input, describe)
+      if (spec.guards[key] === undefined) return refused(spec, entry, input, describe)
+    }
+    for (const key of spec.known) {
       const value = (input as Record<string, unknown>)[key]
-      if (!guard(value)) return refused(spec, entry, input, describe)
-      if (value !== undefined) copy[key] = value
+      if (value === undefined) continue
+      if (!spec.guards[key](value)) return refused(spec, entry, input, describe)
+      copy[key] = value
     }
   } catch {
     return refused(spec, entry, input, describe)
@@ -124,31 +127,31 @@ export const read = <F extends Fields>(
   return copy as Checked<F>
 }
 
-/** What is wrong with options `read` refused: the first key, in their order, that is unknown, unreadable or invalid. */
+/** What is wrong with options `read` refused: an unknown key first, then the first known one unreadable or invalid. */
 const refused = <F extends Fields>(
   spec: Spec<F>,
   entry: string,
   input: object,
   describe: (input: unknown) => string
 ): Checked<F> | Refused => {
-  const keys: Array<string> = []
   try {
-    for (const key in input) keys.push(key)
+    for (const key in input) {
+      if (spec.guards[key] === undefined) return refusal(messages.unknownOption(key, entry, spec.known))
+    }
   } catch (error) {
     return refusal(messages.optionsThrew(entry, error))
   }
   const copy: Record<string, unknown> = {}
-  for (const key of keys) {
-    const guard = spec.guards[key]
-    if (guard === undefined) return refusal(messages.unknownOption(key, entry, spec.known))
+  for (const key of spec.known) {
     let value: unknown
     try {
       value = (input as Record<string, unknown>)[key]
     } catch (error) {
       return refusal(messages.optionThrew(key, error))
     }
-    if (!guard(value)) return refusal(messages.invalidOption(key, expectations[key], describe(value)))
-    if (value !== undefined) copy[key] = value
+    if (value === undefined) continue
+    if (!spec.guards[key](value)) return refusal(messages.invalidOption(key, expectations[key], describe(value)))
+    copy[key] = value
   }
   // Nothing wrong the second time (a getter that threw once): the values read now.
   return copy as Checked<F>
