@@ -11,8 +11,8 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
+import * as decode from "./decode.js"
 import type { ThreadImpl, ThreadingImpl } from "./threading.js"
-import * as validate from "./validate.js"
 
 /** @internal */
 export interface ThreadInfo {
@@ -116,7 +116,7 @@ export const format = (dump: Dump, maxThreads: number = Infinity): string => {
  * @internal
  */
 export const formatDump = (dump: Dump): string => {
-  const invalid = validate.dump(dump)
+  const invalid = decode.dump(dump)
   if (invalid !== undefined) throw invalid
   return format(dump)
 }

@@ -35,6 +35,7 @@ import * as Scope from "effect/Scope"
 import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
+import * as decode from "./decode.js"
 import * as errors from "./errors.js"
 import { currentThread, reportThreadFailure, start, tag, ThreadImpl, type ThreadingImpl } from "./threading.js"
 import * as validate from "./validate.js"
@@ -397,7 +398,7 @@ const postgresSharding = (
 export const layer = (
   input?: ThreadingCluster.Options
 ): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> => {
-  const options = validate.cluster(input)
+  const options = decode.cluster(input)
   return options instanceof errors.ThreadError
     ? Layer.effectDiscard(Effect.fail(options))
     : options.storage === "postgres"

@@ -13,11 +13,11 @@
  * costs 60–90 (Effect 4.1, measured). `readOptions.ts` (plain TypeScript,
  * shared by both editions) reads an options object with them: one pass over
  * the keys handed in; only a refused input is gone through again, to say
- * what is wrong. Effect's `Schema` decodes what has structure — a Duration object,
- * `Threading.formatDump`'s `ThreadDump`, `ThreadingCluster.layer`'s nested
- * options — and its first issue becomes the message. Durations are decoded
- * by `Duration.fromInputUnsafe`, with what it would silently turn into zero
- * (negative numbers, `NaN`, `{}`, `{ secs: 5 }`) refused first.
+ * what is wrong. `decode.ts` shows values in messages, decodes durations
+ * (what `Duration.fromInputUnsafe` would silently turn into zero — negative
+ * numbers, `NaN`, `{}`, `{ secs: 5 }` — refused first) and, with Effect's
+ * `Schema`, what has structure: a Duration object, `Threading.formatDump`'s
+ * `ThreadDump`, `ThreadingCluster.layer`'s nested options.
  *
  * Effect 4's `Clock` sleeps longer than a Node timer can hold (2^31 - 1 ms) in
  * steps, so a long `shutdownTimeout`, `mainGrace`, `daemonGrace`, `join`
@@ -27,17 +27,12 @@
  * @internal
  */
 import * as Config from "effect/Config"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
-import * as Redacted from "effect/Redacted"
-import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
-import * as SchemaAST from "effect/SchemaAST"
-import * as SchemaIssue from "effect/SchemaIssue"
-import type * as ThreadingCluster from "../ThreadingCluster.js"
+import { describe, duration, finiteOrForever, refuse, rules, ThreadTypeId, TimerTypeId } from "./decode.js"
 import { ThreadError } from "./errors.js"
 import * as messages from "./messages.js"
 import * as options_ from "./options.js"
@@ -47,33 +42,14 @@ import * as readOptions from "./readOptions.js"
 // Values
 // -----------------------------------------------------------------------------
 
-/**
- * The type ids of the library's models, as `Symbol.for` gives them to every
- * copy of the library (`Thread.TypeId`, `Thread.TimerTypeId`): checked here
- * without importing the modules that define the models.
- */
-const ThreadTypeId = Symbol.for("effect-threading/Thread")
-const TimerTypeId = Symbol.for("effect-threading/Timer")
-
-/**
- * A value as an error message shows it (`messages.describe`), Effect's own
- * values by what they are: a Duration as `Duration.format` writes it, an
- * Effect as `an Effect`.
- *
- * @internal
- */
-export const describe = (input: unknown): string => {
-  try {
-    if (Duration.isDuration(input)) return Duration.format(input)
-    if (Effect.isEffect(input)) return "an Effect"
-    if (Predicate.hasProperty(input, ThreadTypeId)) return String(input) // <Thread(worker, started 7)>
-  } catch {
-    // a Proxy that throws on `in`: shown as what it is otherwise
-  }
-  return messages.describe(input)
+export {
+  /**
+   * A value as an error message shows it (see `decode.ts`).
+   *
+   * @internal
+   */
+  describe
 }
-
-const refuse = (message: string): ThreadError => new ThreadError({ message })
 
 const isEffect = (u: unknown): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u)
 const isThread = (u: unknown): u is object => Predicate.hasProperty(u, ThreadTypeId)
@@ -179,83 +155,6 @@ const singletonSpec = readOptions.spec(SingletonOptions)
 export type MakeOptions = readOptions.Checked<typeof MakeOptions>
 
 // -----------------------------------------------------------------------------
-// Durations
-// -----------------------------------------------------------------------------
-
-/** Effect 4's `Duration.DurationObject`: at least one non-negative number among its units, nothing else. */
-const NonNegative = Schema.optional(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)))
-const DurationObject = Schema.Struct({
-  weeks: NonNegative,
-  days: NonNegative,
-  hours: NonNegative,
-  minutes: NonNegative,
-  seconds: NonNegative,
-  milliseconds: NonNegative,
-  microseconds: NonNegative,
-  nanoseconds: NonNegative
-})
-const decodeDurationObject = Schema.decodeUnknownResult(DurationObject, { onExcessProperty: "error" })
-
-const isDurationObject = (input: object): boolean => {
-  const decoded = decodeDurationObject(input)
-  return Result.isSuccess(decoded) && Object.values(decoded.success).some((n) => n !== undefined)
-}
-
-const isNegativeOrNaN = (n: number) => Number.isNaN(n) || n < 0
-
-/**
- * What a duration may be, besides finite and non-negative: infinite (it then
- * means "wait forever"), and negative numbers counted as zero (Python's
- * `join` and `Timer`).
- */
-interface DurationRule {
-  readonly infinite: boolean
-  readonly negativeAsZero: boolean
-}
-
-/**
- * Decodes a user-supplied duration, refusing what `Duration.fromInputUnsafe`
- * would silently turn into zero (negative numbers, `NaN`, objects without a
- * unit) or throw on.
- */
-const duration = (name: string, input: unknown, rule: DurationRule): Duration.Duration | ThreadError => {
-  const invalid = (why: string) => refuse(messages.invalidOption(name, why, describe(input)))
-  if (typeof input === "number" && isNegativeOrNaN(input)) {
-    return rule.negativeAsZero && input < 0 ? Duration.zero : invalid(messages.expected.nonNegative)
-  }
-  if (typeof input === "bigint" && input < BigInt(0)) return invalid(messages.expected.nonNegative)
-  if (Array.isArray(input)) {
-    if (input.length !== 2 || input.some((n) => typeof n !== "number" || isNegativeOrNaN(n))) {
-      return invalid(messages.expected.pair)
-    }
-  } else if (typeof input === "string") {
-    if (isNegativeOrNaN(Number.parseFloat(input))) return invalid(messages.expected.nonNegative)
-  } else if (typeof input === "object" && input !== null && !Duration.isDuration(input)) {
-    if (!isDurationObject(input)) return invalid(messages.expected.durationObject)
-  }
-  let decoded: Duration.Duration
-  try {
-    decoded = Duration.fromInputUnsafe(input as Duration.Input)
-  } catch {
-    return invalid(messages.expected.duration)
-  }
-  if (Duration.isNegative(decoded)) return rule.negativeAsZero ? Duration.zero : invalid(messages.expected.nonNegative)
-  if (!rule.infinite && !Duration.isFinite(decoded)) return invalid(messages.expected.finite)
-  return decoded
-}
-
-const wait: DurationRule = { infinite: true, negativeAsZero: false }
-const grace: DurationRule = { infinite: false, negativeAsZero: false }
-const timeout: DurationRule = { infinite: true, negativeAsZero: true }
-
-/** A duration that may be infinite, `undefined` (forever) when it is. */
-const finiteOrForever = (name: string, input: unknown): Duration.Duration | undefined | ThreadError => {
-  if (input === undefined) return undefined
-  const decoded = duration(name, input, wait)
-  return decoded instanceof ThreadError || Duration.isFinite(decoded) ? decoded : undefined
-}
-
-// -----------------------------------------------------------------------------
 // Thread
 // -----------------------------------------------------------------------------
 
@@ -308,7 +207,7 @@ export const makeTimer = (
   input: unknown,
   options: unknown
 ): { readonly interval: Duration.Duration; readonly options: MakeOptions } | ThreadError => {
-  const decoded = duration("interval", interval, timeout)
+  const decoded = duration("interval", interval, rules.timeout)
   if (decoded instanceof ThreadError) return decoded
   if (!isEffect(input)) return notAnEffect(entry, input, "effect")
   const read_ = read(makeSpec, entry, options)
@@ -324,7 +223,7 @@ export const makeTimer = (
 export const join = (options: unknown): Duration.Duration | undefined | ThreadError => {
   const read_ = read(joinSpec, "Thread.join", options)
   if (read_ instanceof ThreadError) return read_
-  return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, timeout)
+  return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, rules.timeout)
 }
 
 /**
@@ -354,7 +253,7 @@ const resolve = (options: readOptions.Checked<typeof InstanceOptions>): options_
   if (shutdownTimeout instanceof ThreadError) return shutdownTimeout
   const daemonGrace = options.daemonGrace === undefined
     ? options_.DEFAULT_DAEMON_GRACE
-    : duration("daemonGrace", options.daemonGrace, grace)
+    : duration("daemonGrace", options.daemonGrace, rules.grace)
   if (daemonGrace instanceof ThreadError) return daemonGrace
   const mainGrace = finiteOrForever("mainGrace", options.mainGrace)
   if (mainGrace instanceof ThreadError) return mainGrace
@@ -430,165 +329,8 @@ export const launch = (app: unknown, options: unknown): Entry | ThreadError =>
   entryOf("Threading.launch", launchSpec, app, "layer", options)
 
 // -----------------------------------------------------------------------------
-// Nested input: Schema decoding, its first issue as the message
+// ThreadingCluster (its options, with structure, are decode.ts's)
 // -----------------------------------------------------------------------------
-
-const formatIssue = SchemaIssue.makeFormatterDefault()
-
-/** The value at `path` in `input`, for the message (`undefined` if it cannot be read). */
-const at = (input: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
-  let value = input
-  try {
-    for (const key of path) value = (value as Record<PropertyKey, unknown>)[key]
-    return value
-  } catch {
-    return undefined
-  }
-}
-
-/** The first leaf of a Schema issue and the path to it. */
-const firstIssue = (
-  issue: SchemaIssue.Issue,
-  path: ReadonlyArray<PropertyKey> = []
-): { readonly issue: SchemaIssue.Issue; readonly path: ReadonlyArray<PropertyKey> } => {
-  switch (issue._tag) {
-    case "Pointer":
-      return firstIssue(issue.issue, [...path, ...issue.path])
-    case "Composite":
-      return firstIssue(issue.issues[0], path)
-    case "Encoding":
-      return firstIssue(issue.issue, path)
-    case "AnyOf":
-      return issue.issues.length > 0 ? firstIssue(issue.issues[0], path) : { issue, path }
-    default:
-      return { issue, path }
-  }
-}
-
-/** The known keys of the struct an unexpected key was found in. */
-const keysOf = (ast: SchemaAST.AST): ReadonlyArray<string> =>
-  SchemaAST.isObjects(ast) ? ast.propertySignatures.map((signature) => String(signature.name)) : []
-
-/**
- * The message of the first thing wrong in `input` by `issue`, as an option
- * (`invalid option runnerAddress.port: ...`) or as part of an argument.
- */
-const issueMessage = (
-  entry: string,
-  input: unknown,
-  issue: SchemaIssue.Issue,
-  part?: string
-): string => {
-  const first = firstIssue(issue)
-  const name = messages.optionPath(first.path)
-  if (first.issue._tag === "UnexpectedKey" && part === undefined) {
-    return messages.unknownOption(name, entry, keysOf(first.issue.ast))
-  }
-  const text = formatIssue(first.issue).split("\n")[0]
-  const expectation = first.issue._tag === "MissingKey"
-    ? "expected a value"
-    : text.charAt(0).toLowerCase() + text.slice(1)
-  const got = describe(at(input, first.path))
-  return part === undefined
-    ? messages.invalidOption(name, expectation, got)
-    : `${entry} expects ${part}: ${name === "" ? "" : `${name}: `}${expectation} (got ${got})`
-}
-
-/** Decodes `input`, the message of the first issue as a `ThreadError` (a throwing getter is one too). */
-const decodeWith = <S extends Schema.Top & { readonly DecodingServices: never }>(
-  schema: S,
-  entry: string,
-  input: unknown,
-  part?: string
-): S["Type"] | ThreadError => {
-  let decoded: Result.Result<S["Type"], Schema.SchemaError>
-  try {
-    decoded = Schema.decodeUnknownResult(schema, { onExcessProperty: part === undefined ? "error" : "ignore" })(input)
-  } catch (error) {
-    return refuse(messages.optionsThrew(entry, error))
-  }
-  return Result.isSuccess(decoded) ? decoded.success : refuse(issueMessage(entry, input, decoded.failure.issue, part))
-}
-
-const ThreadInfo = Schema.Struct({
-  name: Schema.String,
-  daemon: Schema.Boolean,
-  main: Schema.Boolean,
-  ident: Schema.optional(Schema.Number),
-  ageMillis: Schema.Number,
-  status: Schema.Literals(["running", "suspended"]),
-  spans: Schema.Array(Schema.String),
-  annotations: Schema.Record(Schema.String, Schema.Unknown)
-})
-const ThreadDump = Schema.Struct({ takenAt: Schema.Number, threads: Schema.Array(ThreadInfo) })
-const isThreadDump = Schema.is(ThreadDump)
-
-/**
- * `Threading.formatDump`'s input: a `ThreadDump`, as `Threading.dump` gives
- * (more fields are let through).
- *
- * @internal
- */
-export const dump = (input: unknown): ThreadError | undefined => {
-  if (isThreadDump(input)) return undefined
-  const decoded = decodeWith(ThreadDump, "Threading.formatDump", input, "a ThreadDump, as Threading.dump gives")
-  return decoded instanceof ThreadError ? decoded : undefined
-}
-
-// -----------------------------------------------------------------------------
-// ThreadingCluster
-// -----------------------------------------------------------------------------
-
-const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))
-const Address = Schema.Struct({ host: Schema.NonEmptyString, port: Port })
-const Secret = Schema.Union([Schema.String, Schema.declare(Redacted.isRedacted)])
-const ShardingConfig = Schema.Record(Schema.String, Schema.Unknown)
-const EmbeddedOptions = Schema.Struct({
-  storage: Schema.optional(Schema.Literal("embedded")),
-  shardingConfig: Schema.optional(ShardingConfig)
-})
-const PostgresOptions = Schema.Struct({
-  storage: Schema.Literal("postgres"),
-  postgres: Schema.Union([
-    Secret,
-    Schema.Struct({
-      url: Schema.optional(Secret),
-      host: Schema.optional(Schema.String),
-      port: Schema.optional(Port),
-      database: Schema.optional(Schema.String),
-      username: Schema.optional(Schema.String),
-      password: Schema.optional(Secret),
-      maxConnections: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
-    })
-  ]),
-  runnerAddress: Address,
-  listenAddress: Schema.optional(Address),
-  shardingConfig: Schema.optional(ShardingConfig)
-})
-
-/**
- * `ThreadingCluster.layer`'s options: by `storage`, the embedded default's or
- * a Postgres runner's, nothing else. (`shardingConfig`'s settings are
- * `effect/cluster`'s to check.)
- *
- * @internal
- */
-export const cluster = (options: unknown): ThreadingCluster.Options | ThreadError => {
-  const entry = "ThreadingCluster.layer"
-  if (options === undefined || options === null) return {}
-  if (typeof options !== "object" || Array.isArray(options)) {
-    return refuse(messages.invalidOptions(entry, Object.keys(PostgresOptions.fields), describe(options)))
-  }
-  let storage: unknown
-  try {
-    storage = (options as { readonly storage?: unknown }).storage
-  } catch (error) {
-    return refuse(messages.optionThrew("storage", error))
-  }
-  if (storage === "postgres") return decodeWith(PostgresOptions, entry, options) as ThreadingCluster.Options
-  if (storage === undefined || storage === "embedded") return decodeWith(EmbeddedOptions, entry, options)
-  return refuse(messages.invalidOption("storage", messages.expected.storage, describe(storage)))
-}
 
 /**
  * `ThreadingCluster.layerConfig`'s argument.

@@ -17,8 +17,9 @@
  * wrong.
  * (This edition's entries take no structured input: the Effect 4 edition
  * decodes its Duration objects, `ThreadDump` and cluster options with
- * `Schema`.) Durations are decoded by `Duration.decode`, with what it would
- * silently turn into zero (negative numbers, `NaN`) refused first.
+ * `Schema`.) `decode.ts` shows values in messages and decodes durations
+ * (what `Duration.decode` would silently turn into zero — negative numbers,
+ * `NaN` — refused first).
  *
  * Effect 3's `Clock` treats a sleep longer than a Node timer can hold
  * (2^31 - 1 ms, about 24.8 days) as infinite: it never wakes. So a finite
@@ -28,11 +29,12 @@
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
+import { describe, duration, finiteOrForever, refuse, rules, ThreadTypeId, TimerTypeId } from "./decode.js"
 import { ThreadError } from "./errors.js"
 import * as messages from "./messages.js"
 import * as options_ from "./options.js"
@@ -42,33 +44,14 @@ import * as readOptions from "./readOptions.js"
 // Values
 // -----------------------------------------------------------------------------
 
-/**
- * The type ids of the library's models, as `Symbol.for` gives them to every
- * copy of the library (`Thread.TypeId`, `Thread.TimerTypeId`): checked here
- * without importing the modules that define the models.
- */
-const ThreadTypeId = Symbol.for("effect-threading/Thread")
-const TimerTypeId = Symbol.for("effect-threading/Timer")
-
-/**
- * A value as an error message shows it (`messages.describe`), Effect's own
- * values by what they are: a Duration as `Duration.format` writes it, an
- * Effect as `an Effect`, a thread as its `toString`.
- *
- * @internal
- */
-export const describe = (input: unknown): string => {
-  try {
-    if (Duration.isDuration(input)) return Duration.format(input)
-    if (Effect.isEffect(input)) return "an Effect"
-    if (Predicate.hasProperty(input, ThreadTypeId)) return String(input) // <Thread(worker, started 7)>
-  } catch {
-    // a Proxy that throws on `in`: shown as what it is otherwise
-  }
-  return messages.describe(input)
+export {
+  /**
+   * A value as an error message shows it (see `decode.ts`).
+   *
+   * @internal
+   */
+  describe
 }
-
-const refuse = (message: string): ThreadError => new ThreadError({ message })
 
 const isEffect = (u: unknown): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u)
 const isThread = (u: unknown): u is object => Predicate.hasProperty(u, ThreadTypeId)
@@ -163,64 +146,6 @@ const runMainSpec = readOptions.spec(RunMainOptions)
 export type MakeOptions = readOptions.Checked<typeof MakeOptions>
 
 // -----------------------------------------------------------------------------
-// Durations
-// -----------------------------------------------------------------------------
-
-const isNegativeOrNaN = (n: number) => Number.isNaN(n) || n < 0
-
-/**
- * What a duration may be, besides finite, non-negative and within what a
- * timer holds: infinite (it then means "wait forever"), and negative numbers
- * counted as zero (Python's `join` and `Timer`).
- */
-interface DurationRule {
-  readonly infinite: boolean
-  readonly negativeAsZero: boolean
-}
-
-/**
- * Decodes a user-supplied duration, refusing what `Duration.decode` would
- * silently turn into zero (negative numbers, `NaN`) or throw on, and a finite
- * one Effect 3's Clock would never wake from.
- */
-const duration = (name: string, input: unknown, rule: DurationRule): Duration.Duration | ThreadError => {
-  const invalid = (why: string) => refuse(messages.invalidOption(name, why, describe(input)))
-  if (typeof input === "number" && isNegativeOrNaN(input)) {
-    return rule.negativeAsZero && input < 0 ? Duration.zero : invalid(messages.expected.nonNegative)
-  }
-  if (typeof input === "bigint" && input < BigInt(0)) return invalid(messages.expected.nonNegative)
-  if (Array.isArray(input)) {
-    if (input.length !== 2 || input.some((n) => typeof n !== "number" || isNegativeOrNaN(n))) {
-      return invalid(messages.expected.pair)
-    }
-  } else if (typeof input === "string") {
-    if (isNegativeOrNaN(Number.parseFloat(input))) return invalid(messages.expected.nonNegative)
-  }
-  let decoded: Duration.Duration
-  try {
-    decoded = Duration.decode(input as Duration.DurationInput)
-  } catch {
-    return invalid(messages.expected.duration)
-  }
-  if (!Duration.isFinite(decoded)) return rule.infinite ? decoded : invalid(messages.expected.finite)
-  if (Duration.toMillis(decoded) > messages.maxTimerMillis) {
-    return invalid(rule.infinite ? messages.expected.withinTimerOrInfinity : messages.expected.withinTimer)
-  }
-  return decoded
-}
-
-const wait: DurationRule = { infinite: true, negativeAsZero: false }
-const grace: DurationRule = { infinite: false, negativeAsZero: false }
-const timeout: DurationRule = { infinite: true, negativeAsZero: true }
-
-/** A duration that may be infinite, `undefined` (forever) when it is. */
-const finiteOrForever = (name: string, input: unknown): Duration.Duration | undefined | ThreadError => {
-  if (input === undefined) return undefined
-  const decoded = duration(name, input, wait)
-  return decoded instanceof ThreadError || Duration.isFinite(decoded) ? decoded : undefined
-}
-
-// -----------------------------------------------------------------------------
 // Thread
 // -----------------------------------------------------------------------------
 
@@ -273,7 +198,7 @@ export const makeTimer = (
   input: unknown,
   options: unknown
 ): { readonly interval: Duration.Duration; readonly options: MakeOptions } | ThreadError => {
-  const decoded = duration("interval", interval, timeout)
+  const decoded = duration("interval", interval, rules.timeout)
   if (decoded instanceof ThreadError) return decoded
   if (!isEffect(input)) return notAnEffect(entry, input, "effect")
   const read_ = read(makeSpec, entry, options)
@@ -289,7 +214,7 @@ export const makeTimer = (
 export const join = (options: unknown): Duration.Duration | undefined | ThreadError => {
   const read_ = read(joinSpec, "Thread.join", options)
   if (read_ instanceof ThreadError) return read_
-  return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, timeout)
+  return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, rules.timeout)
 }
 
 // -----------------------------------------------------------------------------
@@ -302,7 +227,7 @@ const resolve = (options: readOptions.Checked<typeof InstanceOptions>): options_
   if (shutdownTimeout instanceof ThreadError) return shutdownTimeout
   const daemonGrace = options.daemonGrace === undefined
     ? options_.DEFAULT_DAEMON_GRACE
-    : duration("daemonGrace", options.daemonGrace, grace)
+    : duration("daemonGrace", options.daemonGrace, rules.grace)
   if (daemonGrace instanceof ThreadError) return daemonGrace
   const mainGrace = finiteOrForever("mainGrace", options.mainGrace)
   if (mainGrace instanceof ThreadError) return mainGrace
