@@ -187,6 +187,18 @@ describe("durations", () => {
       expect(endedAt).toBe(days(30))
     }))
 
+  it.effect("a [seconds, nanos] pair must be two non-negative numbers (a negative one would become zero)", () =>
+    Effect.gen(function*() {
+      const pair = "expected a non-negative [seconds, nanos] pair"
+      expect(yield* mainDeath({ shutdownTimeout: [-1, 0] })).toBe(
+        `invalid option shutdownTimeout: ${pair} (got [-1,0])`
+      )
+      expect(yield* mainDeath({ daemonGrace: [1, Number.NaN] })).toBe(
+        `invalid option daemonGrace: ${pair} (got [1,NaN])`
+      )
+      expect(yield* mainDeath({ mainGrace: [1] })).toBe(`invalid option mainGrace: ${pair} (got [1])`)
+    }))
+
   it.effect("a negative join timeout counts as zero; a non-duration is refused with the option's name", () =>
     Effect.gen(function*() {
       const { exit } = yield* runVirtual(

@@ -93,6 +93,14 @@ export const describe = (input: unknown): string => {
   if (input === null) return "null"
   const object = input as object
   if (isThenable(object)) return "a Promise"
+  if (Array.isArray(object)) {
+    // Each item as shown alone: `[1,NaN]`, where JSON would write `[1,null]`.
+    try {
+      return clip(`[${object.slice(0, maxShown).map(describe).join(",")}]`)
+    } catch {
+      return "an array"
+    }
+  }
   let json: string | undefined
   try {
     json = JSON.stringify(object)
