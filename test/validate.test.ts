@@ -291,6 +291,40 @@ describe("unknown options and names", () => {
       }
     }))
 
+  it.effect("any value is shown in the message, whatever it is (never a second error while saying the first)", () =>
+    Effect.gen(function*() {
+      const cyclic: Record<string, unknown> = {}
+      cyclic.self = cyclic
+      const hostile = new Proxy({}, {
+        get: () => {
+          throw new Error("get")
+        },
+        has: () => {
+          throw new Error("has")
+        },
+        ownKeys: () => {
+          throw new Error("ownKeys")
+        },
+        getPrototypeOf: () => {
+          throw new Error("getPrototypeOf")
+        }
+      })
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [cyclic, "an object"],
+        [hostile, "an object"],
+        [new Map([[1, 2]]), "a Map"],
+        [Symbol("x"), "Symbol(x)"],
+        [BigInt(10), "10n"],
+        ["x".repeat(200), `"${"x".repeat(78)}…`],
+        [[1, "a", [null]], "[1,\"a\",[null]]"]
+      ]
+      for (const [value, got] of cases) {
+        expect(yield* refusal(() => Thread.spawn(Effect.void, js({ daemon: value })))).toEqual(
+          Exit.succeed({ message: `invalid option daemon: expected a boolean (got ${got})`, active: 1 })
+        )
+      }
+    }))
+
   it.effect("options that are not an object: Thread.spawn(effect, \"worker\")", () =>
     Effect.gen(function*() {
       expect(yield* refusal(() => Thread.spawn(Effect.void, js("worker")))).toEqual(
