@@ -284,7 +284,10 @@ describe("unknown options and names", () => {
           "immediate: expected a boolean (got 0)"
         ],
         [() => Thread.makeTimer(0, Effect.void, js({ name: null })), "name: expected a string (got null)"],
-        [() => Thread.singleton("job", Effect.void, js({ shardGroup: 5 })), "shardGroup: expected a string (got 5)"]
+        [
+          () => Thread.singleton("job", Effect.void, js({ shardGroup: 5 })),
+          "shardGroup: expected a non-empty string (got 5)"
+        ]
       ]
       for (const [start, message] of cases) {
         expect(yield* refusal(start)).toEqual(Exit.succeed({ message: `invalid option ${message}`, active: 1 }))

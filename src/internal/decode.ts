@@ -108,12 +108,17 @@ export interface DurationRule {
 /**
  * Decodes a user-supplied duration, refusing what `Duration.fromInputUnsafe`
  * would silently turn into zero (negative numbers, `NaN`, objects without a
- * unit) or throw on.
+ * unit) or throw on. `subject` is what the message names: an option, or an
+ * entry's argument.
  *
  * @internal
  */
-export const duration = (name: string, input: unknown, rule: DurationRule): Duration.Duration | ThreadError => {
-  const invalid = (why: string) => refuse(messages.invalidOption(name, why, describe(input)))
+export const duration = (
+  subject: messages.Subject,
+  input: unknown,
+  rule: DurationRule
+): Duration.Duration | ThreadError => {
+  const invalid = (why: string) => refuse(messages.invalidValue(subject, why, describe(input)))
   if (typeof input === "number" && isNegativeOrNaN(input)) {
     return rule.negativeAsZero && input < 0 ? Duration.zero : invalid(messages.expected.nonNegative)
   }
@@ -296,13 +301,16 @@ const PostgresOptions = Schema.Struct({
   ]),
   runnerAddress: Address,
   listenAddress: Schema.optional(Address),
-  shardingConfig: Schema.optional(ShardingConfig)
+  shardingConfig: Schema.optional(ShardingConfig),
+  // A duration, decoded as every other (`duration`).
+  settle: Schema.optional(Schema.Unknown)
 })
 
 /**
  * `ThreadingCluster.layer`'s options: by `storage`, the embedded default's or
- * a Postgres runner's, nothing else. (`shardingConfig`'s settings are
- * `effect/cluster`'s to check.)
+ * a Postgres runner's (`settle` a finite duration), nothing else.
+ * (`shardingConfig`'s settings are `effect/cluster`'s to check.) Checked
+ * before the cluster engine is loaded.
  *
  * @internal
  */
@@ -318,7 +326,12 @@ export const cluster = (options: unknown): ThreadingCluster.Options | ThreadErro
   } catch (error) {
     return refuse(messages.optionThrew("storage", error))
   }
-  if (storage === "postgres") return decodeWith(PostgresOptions, entry, options) as ThreadingCluster.Options
+  if (storage === "postgres") {
+    const decoded = decodeWith(PostgresOptions, entry, options)
+    if (decoded instanceof ThreadError || decoded.settle === undefined) return decoded as ThreadingCluster.Options
+    const settle = duration("settle", decoded.settle, rules.grace)
+    return settle instanceof ThreadError ? settle : decoded as ThreadingCluster.Options
+  }
   if (storage === undefined || storage === "embedded") return decodeWith(EmbeddedOptions, entry, options)
   return refuse(messages.invalidOption("storage", messages.expected.storage, describe(storage)))
 }

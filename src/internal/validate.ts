@@ -6,27 +6,26 @@
  * its type has no error channel). The messages name the option or argument;
  * their texts are in `messages.ts`, shared by both editions.
  *
- * The flat options of an entry are a record of Effect refinements
- * (`Predicate.isBoolean`, `Effect.isEffect`, `Schedule.isSchedule`...), one
- * per known key: `Thread.spawn` runs them for every thread, and a
- * refinement costs a few nanoseconds where a compiled `Schema.is` guard
- * costs 60–90 (Effect 4.1, measured). `readOptions.ts` (plain TypeScript,
- * shared by both editions) reads an options object with them: one pass over
- * the keys handed in; only a refused input is gone through again, to say
- * what is wrong. `decode.ts` shows values in messages, decodes durations
- * (what `Duration.fromInputUnsafe` would silently turn into zero — negative
- * numbers, `NaN`, `{}`, `{ secs: 5 }` — refused first) and, with Effect's
- * `Schema`, what has structure: a Duration object, `Threading.formatDump`'s
- * `ThreadDump`, `ThreadingCluster.layer`'s nested options.
+ * The flat options of an entry are a record of fields: an Effect refinement
+ * (`Predicate.isBoolean`, `Layer.isLayer`, `Schedule.isSchedule`...) and what
+ * the option expects, one per known key. `Thread.spawn` runs them for every
+ * thread, and a refinement costs a few nanoseconds where a compiled
+ * `Schema.is` guard costs 60–90 (Effect 4.1, measured). `readOptions.ts`
+ * (plain TypeScript, shared by both editions) reads an options object with
+ * them: one pass over the keys handed in; only a refused input is gone
+ * through again, to say what is wrong. `decode.ts` shows values in messages,
+ * decodes durations (what `Duration.fromInputUnsafe` would silently turn into
+ * zero — negative numbers, `NaN`, `{}`, `{ secs: 5 }` — refused first) and,
+ * with Effect's `Schema`, what has structure: a Duration object,
+ * `Threading.formatDump`'s `ThreadDump`, `ThreadingCluster.layer`'s options.
  *
  * Effect 4's `Clock` sleeps longer than a Node timer can hold (2^31 - 1 ms) in
- * steps, so a long `shutdownTimeout`, `mainGrace`, `daemonGrace`, `join`
- * timeout or `Timer` interval is honoured as given; the one raw timer of the
- * library (the exit deadline after a signal, `runMain.ts`) is capped at it.
+ * steps, so a long `shutdownTimeout`, `mainGrace`, `daemonGrace`, `drainDelay`,
+ * `join` timeout or `Timer` interval is honoured as given; the one raw timer
+ * of the library (the exit deadline after a signal, `node.ts`) is capped at it.
  *
  * @internal
  */
-import * as Config from "effect/Config"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -38,10 +37,6 @@ import * as messages from "./messages.js"
 import * as options_ from "./options.js"
 import * as readOptions from "./readOptions.js"
 
-// -----------------------------------------------------------------------------
-// Values
-// -----------------------------------------------------------------------------
-
 export {
   /**
    * A value as an error message shows it (see `decode.ts`).
@@ -51,9 +46,11 @@ export {
   describe
 }
 
+// -----------------------------------------------------------------------------
+// Arguments
+// -----------------------------------------------------------------------------
+
 const isEffect = (u: unknown): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u)
-const isThread = (u: unknown): u is object => Predicate.hasProperty(u, ThreadTypeId)
-const isTimer = (u: unknown): u is object => Predicate.hasProperty(u, TimerTypeId)
 
 /** `ENTRY expects an Effect as its ARGUMENT argument (got ...)`, with what to write instead. */
 const notAnEffect = (entry: string, input: unknown, argument?: string): ThreadError =>
@@ -69,6 +66,21 @@ export const effect = (entry: string, input: unknown, argument?: string): Thread
   isEffect(input) ? undefined : notAnEffect(entry, input, argument)
 
 /**
+ * An argument that must pass `is` (`Thread.start`'s thread...): `undefined`
+ * if it does, else `ENTRY expects WHAT (got ...)`.
+ *
+ * @internal
+ */
+export const argument = (
+  entry: string,
+  input: unknown,
+  is: (u: unknown) => boolean,
+  what: string,
+  name?: string
+): ThreadError | undefined =>
+  is(input) ? undefined : refuse(messages.invalidArgument(entry, what, describe(input), name))
+
+/**
  * `Threading.atExit`'s hook (its message predates this module, and is kept).
  *
  * @internal
@@ -76,13 +88,16 @@ export const effect = (entry: string, input: unknown, argument?: string): Thread
 export const atExit = (input: unknown): ThreadError | undefined =>
   isEffect(input) ? undefined : refuse(`atExit expects an Effect (got ${describe(input)})`)
 
+const isThread = (u: unknown): boolean => Predicate.hasProperty(u, ThreadTypeId)
+const isTimer = (u: unknown): boolean => Predicate.hasProperty(u, TimerTypeId)
+
 /**
  * A `Thread` argument (`start`, `join`, `await`, `isAlive`, `interrupt`, `setDaemon`).
  *
  * @internal
  */
 export const thread = (entry: string, input: unknown): ThreadError | undefined =>
-  isThread(input) ? undefined : refuse(messages.invalidArgument(entry, "a Thread", describe(input)))
+  argument(entry, input, isThread, "a Thread")
 
 /**
  * A `Timer` argument (`cancel`).
@@ -90,27 +105,28 @@ export const thread = (entry: string, input: unknown): ThreadError | undefined =
  * @internal
  */
 export const timer = (entry: string, input: unknown): ThreadError | undefined =>
-  isTimer(input) ? undefined : refuse(messages.invalidArgument(entry, "a Timer", describe(input)))
+  argument(entry, input, isTimer, "a Timer")
 
 /**
- * `Thread.setDaemon(self, daemon)`.
+ * `Thread.setDaemon`'s flag.
  *
  * @internal
  */
-export const setDaemon = (self: unknown, daemon: unknown): ThreadError | undefined =>
-  thread("Thread.setDaemon", self) ??
-    (typeof daemon === "boolean"
-      ? undefined
-      : refuse(messages.invalidArgument("Thread.setDaemon", "a boolean", describe(daemon), "daemon")))
+export const daemonFlag = (input: unknown): ThreadError | undefined =>
+  argument("Thread.setDaemon", input, Predicate.isBoolean, "a boolean", "daemon")
 
 // -----------------------------------------------------------------------------
-// Options
+// Options: the fields of each entry's options
 // -----------------------------------------------------------------------------
 
-const isAny = readOptions.isAny
+const { any, field } = readOptions
 
-/** `readOptions.read`, a refusal as a `ThreadError`. */
-const read = <F extends readOptions.Fields>(
+/**
+ * `readOptions.read`, a refusal as a `ThreadError`.
+ *
+ * @internal
+ */
+export const read = <F extends readOptions.Fields>(
   spec: readOptions.Spec<F>,
   entry: string,
   input: unknown
@@ -119,37 +135,43 @@ const read = <F extends readOptions.Fields>(
   return readOptions.isRefused(options) ? refuse(options.refused) : options
 }
 
+/** @internal */
+export const boolean = field(Predicate.isBoolean, messages.expected.boolean)
+/** @internal */
+export const schedule = field(Schedule.isSchedule, messages.expected.schedule)
+const string = field(Predicate.isString, messages.expected.string)
 const isTrace = (u: unknown): u is "link" | "child" => u === "link" || u === "child"
 
-const MakeOptions = { name: Predicate.isString, daemon: Predicate.isBoolean, trace: isTrace }
-const ShorthandOptions = { name: Predicate.isString }
-const PeriodicOptions = { ...MakeOptions, stopOnError: Predicate.isBoolean, immediate: Predicate.isBoolean }
-const JoinOptions = { timeout: isAny }
+const MakeOptions = { name: string, daemon: boolean, trace: field(isTrace, messages.expected.trace) }
+const ShorthandOptions = { name: string }
+const PeriodicOptions = { ...MakeOptions, stopOnError: boolean, immediate: boolean }
+const JoinOptions = { timeout: any }
 const InstanceOptions = {
-  shutdownTimeout: isAny,
-  daemonGrace: isAny,
-  mainGrace: isAny,
-  excepthook: Predicate.isFunction
+  shutdownTimeout: any,
+  daemonGrace: any,
+  mainGrace: any,
+  excepthook: field(Predicate.isFunction, messages.expected.excepthook)
 }
-const MainOptions = { ...InstanceOptions, layer: Layer.isLayer }
-const LaunchOptions = { ...InstanceOptions, disablePrettyLogger: Predicate.isBoolean }
-const RunMainOptions = { ...MainOptions, ...LaunchOptions }
-const SingletonOptions = {
-  shardGroup: Predicate.isString,
-  schedule: Schedule.isSchedule,
-  immediate: Predicate.isBoolean,
-  stopOnError: Predicate.isBoolean
-}
+/** @internal */
+export const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.expected.layer) }
+/**
+ * The options only the Node entry points (`runMain`, `launch`) have. A new
+ * one: its field here, its decoding in `nodeOptions`, its type in
+ * `options.ts` (`EntryOptions`, `ResolvedEntry`) and `Threading.ts`.
+ */
+const NodeOptions = { disablePrettyLogger: boolean, drainDelay: any }
+const LaunchOptions = { ...InstanceOptions, ...NodeOptions }
+const RunMainOptions = { ...MainOptions, ...NodeOptions }
 
 const makeSpec = readOptions.spec(MakeOptions)
 const shorthandSpec = readOptions.spec(ShorthandOptions)
 const periodicSpec = readOptions.spec(PeriodicOptions)
 const joinSpec = readOptions.spec(JoinOptions)
 const instanceSpec = readOptions.spec(InstanceOptions)
-const mainSpec = readOptions.spec(MainOptions)
+/** @internal */
+export const mainSpec = readOptions.spec(MainOptions)
 const launchSpec = readOptions.spec(LaunchOptions)
 const runMainSpec = readOptions.spec(RunMainOptions)
-const singletonSpec = readOptions.spec(SingletonOptions)
 
 /** The options of `make` and `spawn`, checked. @internal */
 export type MakeOptions = readOptions.Checked<typeof MakeOptions>
@@ -159,12 +181,13 @@ export type MakeOptions = readOptions.Checked<typeof MakeOptions>
 // -----------------------------------------------------------------------------
 
 /**
- * `Thread.make`, `Thread.spawn`: the target, then the options.
+ * The options of `Thread.make`, `Thread.spawn` (their target is checked by
+ * `effect`, as the call is made).
  *
  * @internal
  */
-export const make = (entry: string, target: unknown, options: unknown): MakeOptions | ThreadError =>
-  isEffect(target) ? read(makeSpec, entry, options) : notAnEffect(entry, target, "target")
+export const makeOptions = (entry: string, options: unknown): MakeOptions | ThreadError =>
+  read(makeSpec, entry, options)
 
 /**
  * `Thread.daemon`, `Thread.nonDaemon`.
@@ -187,13 +210,10 @@ export const periodic = (
   input: unknown,
   schedule: unknown,
   options: unknown
-): readOptions.Checked<typeof PeriodicOptions> | ThreadError => {
-  if (!isEffect(input)) return notAnEffect("Thread.periodic", input, "effect")
-  if (!Schedule.isSchedule(schedule)) {
-    return refuse(messages.invalidArgument("Thread.periodic", "a Schedule", describe(schedule), "schedule"))
-  }
-  return read(periodicSpec, "Thread.periodic", options)
-}
+): readOptions.Checked<typeof PeriodicOptions> | ThreadError =>
+  effect("Thread.periodic", input, "effect") ??
+    argument("Thread.periodic", schedule, Schedule.isSchedule, "a Schedule", "schedule") ??
+    read(periodicSpec, "Thread.periodic", options)
 
 /**
  * `Thread.timer`, `Thread.makeTimer`: the interval (a negative number counts
@@ -207,7 +227,7 @@ export const makeTimer = (
   input: unknown,
   options: unknown
 ): { readonly interval: Duration.Duration; readonly options: MakeOptions } | ThreadError => {
-  const decoded = duration("interval", interval, rules.timeout)
+  const decoded = duration({ entry, argument: "interval" }, interval, rules.timeout)
   if (decoded instanceof ThreadError) return decoded
   if (!isEffect(input)) return notAnEffect(entry, input, "effect")
   const read_ = read(makeSpec, entry, options)
@@ -226,25 +246,8 @@ export const join = (options: unknown): Duration.Duration | undefined | ThreadEr
   return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, rules.timeout)
 }
 
-/**
- * `Thread.singleton`.
- *
- * @internal
- */
-export const singleton = (
-  name: unknown,
-  input: unknown,
-  options: unknown
-): readOptions.Checked<typeof SingletonOptions> | ThreadError => {
-  if (typeof name !== "string" || name.length === 0) {
-    return refuse("Thread.singleton needs a non-empty name (the same on every runner)")
-  }
-  if (!isEffect(input)) return notAnEffect("Thread.singleton", input, "effect")
-  return read(singletonSpec, "Thread.singleton", options)
-}
-
 // -----------------------------------------------------------------------------
-// Threading
+// Threading: the entry points
 // -----------------------------------------------------------------------------
 
 /** The instance options among `options`, decoded and filled in. */
@@ -272,82 +275,73 @@ export const layer = (options: unknown): options_.Resolved | ThreadError => {
 }
 
 /**
- * An entry point's input, checked: the instance's options, the app's layer,
- * and whether to keep Effect's default loggers (`runMain`, `launch`).
+ * An entry point's input, checked: the instance's options and the app's layer.
  *
  * @internal
  */
 export interface Entry {
   readonly options: options_.Resolved
   readonly layer: Layer.Layer<any, any, any> | undefined
-  readonly disablePrettyLogger: boolean
-}
-
-const entryOf = (
-  entry: string,
-  spec: readOptions.Spec<typeof RunMainOptions>,
-  program: unknown,
-  argument: string,
-  options: unknown
-): Entry | ThreadError => {
-  const invalid = argument === "layer"
-    ? (Layer.isLayer(program)
-      ? undefined
-      : refuse(messages.invalidArgument(entry, "a Layer", describe(program), argument)))
-    : effect(entry, program, argument)
-  if (invalid !== undefined) return invalid
-  const read_ = read(spec, entry, options)
-  if (read_ instanceof ThreadError) return read_
-  const resolved = resolve(read_)
-  return resolved instanceof ThreadError
-    ? resolved
-    : { options: resolved, layer: read_.layer, disablePrettyLogger: read_.disablePrettyLogger === true }
 }
 
 /**
- * `Threading.main`.
+ * `Threading.main`'s input, or that of an entry that runs `main` (`entry`
+ * names it in the messages: `TestThreading.fork`).
  *
  * @internal
  */
-export const main = (program: unknown, options: unknown): Entry | ThreadError =>
-  entryOf("Threading.main", mainSpec, program, "program", options)
+export const main = (program: unknown, options: unknown, entry: string = "Threading.main"): Entry | ThreadError => {
+  const invalid = effect(entry, program, "program")
+  if (invalid !== undefined) return invalid
+  const read_ = read(mainSpec, entry, options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  return resolved instanceof ThreadError ? resolved : { options: resolved, layer: read_.layer }
+}
+
+/**
+ * A Node entry point's input (`runMain`, `launch`), checked: `main`'s, and
+ * its own options (`options_.ResolvedEntry`).
+ *
+ * @internal
+ */
+export interface NodeEntry extends Entry, options_.ResolvedEntry {}
+
+/** The Node entry points' own options, decoded and filled in. */
+const nodeOptions = (options: readOptions.Checked<typeof NodeOptions>): options_.ResolvedEntry | ThreadError => {
+  const drainDelay = options.drainDelay === undefined
+    ? options_.DEFAULT_DRAIN_DELAY
+    : duration("drainDelay", options.drainDelay, rules.grace)
+  if (drainDelay instanceof ThreadError) return drainDelay
+  return { disablePrettyLogger: options.disablePrettyLogger === true, drainDelay }
+}
+
+const nodeEntry = (
+  entry: string,
+  spec: readOptions.Spec<typeof RunMainOptions>,
+  options: unknown
+): NodeEntry | ThreadError => {
+  const read_ = read(spec, entry, options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  if (resolved instanceof ThreadError) return resolved
+  const node = nodeOptions(read_)
+  return node instanceof ThreadError ? node : { options: resolved, layer: read_.layer, ...node }
+}
 
 /**
  * `Threading.runMain`.
  *
  * @internal
  */
-export const runMain = (program: unknown, options: unknown): Entry | ThreadError =>
-  entryOf("Threading.runMain", runMainSpec, program, "program", options)
+export const runMain = (program: unknown, options: unknown): NodeEntry | ThreadError =>
+  effect("Threading.runMain", program, "program") ?? nodeEntry("Threading.runMain", runMainSpec, options)
 
 /**
  * `Threading.launch`: the layer is the app, not an option.
  *
  * @internal
  */
-export const launch = (app: unknown, options: unknown): Entry | ThreadError =>
-  entryOf("Threading.launch", launchSpec, app, "layer", options)
-
-// -----------------------------------------------------------------------------
-// ThreadingCluster (its options, with structure, are decode.ts's)
-// -----------------------------------------------------------------------------
-
-/**
- * `ThreadingCluster.layerConfig`'s argument.
- *
- * @internal
- */
-export const config = (input: unknown): ThreadError | undefined =>
-  Config.isConfig(input)
-    ? undefined
-    : refuse(messages.invalidArgument("ThreadingCluster.layerConfig", "a Config", describe(input)))
-
-/**
- * `ThreadingCluster.layerFrom`'s argument.
- *
- * @internal
- */
-export const sharding = (input: unknown): ThreadError | undefined =>
-  Layer.isLayer(input)
-    ? undefined
-    : refuse(messages.invalidArgument("ThreadingCluster.layerFrom", "a Layer", describe(input)))
+export const launch = (app: unknown, options: unknown): NodeEntry | ThreadError =>
+  argument("Threading.launch", app, Layer.isLayer, "a Layer", "layer") ??
+    nodeEntry("Threading.launch", launchSpec, options)
