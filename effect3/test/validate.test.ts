@@ -184,7 +184,8 @@ describe("durations", () => {
       )
       expect(exit).toEqual(Exit.succeed([
         `invalid option timeout: ${longest}, or Infinity to wait forever (got "30 days")`,
-        `invalid option interval: ${longest}, or Infinity to wait forever (got "30 days")`
+        `Thread.timer expects ${longest.replace(/^expected /, "")}, or Infinity to wait forever as its interval ` +
+        `argument (got "30 days")`
       ]))
     }))
 

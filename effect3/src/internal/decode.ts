@@ -82,12 +82,17 @@ export interface DurationRule {
 /**
  * Decodes a user-supplied duration, refusing what `Duration.decode` would
  * silently turn into zero (negative numbers, `NaN`) or throw on, and a finite
- * one Effect 3's Clock would never wake from.
+ * one Effect 3's Clock would never wake from. `subject` is what the message
+ * names: an option, or an entry's argument.
  *
  * @internal
  */
-export const duration = (name: string, input: unknown, rule: DurationRule): Duration.Duration | ThreadError => {
-  const invalid = (why: string) => refuse(messages.invalidOption(name, why, describe(input)))
+export const duration = (
+  subject: messages.Subject,
+  input: unknown,
+  rule: DurationRule
+): Duration.Duration | ThreadError => {
+  const invalid = (why: string) => refuse(messages.invalidValue(subject, why, describe(input)))
   if (typeof input === "number" && isNegativeOrNaN(input)) {
     return rule.negativeAsZero && input < 0 ? Duration.zero : invalid(messages.expected.nonNegative)
   }

@@ -38,7 +38,10 @@ export const expected = {
   finite: "expected a finite duration",
   withinTimer: `expected at most ${maxTimerMillis} milliseconds (about 24.8 days, the longest wait a timer can hold)`,
   withinTimerOrInfinity: `expected at most ${maxTimerMillis} milliseconds (about 24.8 days, the longest wait a ` +
-    "timer can hold), or Infinity to wait forever"
+    "timer can hold), or Infinity to wait forever",
+  backoff: "expected a Schedule or false",
+  path: "expected a path starting with \"/\", without a query",
+  capacity: "expected a positive integer, or Infinity for an unbounded queue"
 } as const
 
 /** The longest value a message quotes; the rest is cut. */
@@ -161,6 +164,36 @@ export const nearMiss = (key: string, known: ReadonlyArray<string>): string | un
  */
 export const invalidOption = (name: string, expectation: string, got: string): string =>
   `invalid option ${name}: ${expectation} (got ${got})`
+
+/**
+ * What a value is checked as: an option, by its name, or an argument of an
+ * entry (`Thread.timer`'s `interval`), whose refusal is worded as
+ * `invalidArgument`'s.
+ *
+ * @internal
+ */
+export type Subject = string | { readonly entry: string; readonly argument: string }
+
+/**
+ * The refusal of a value of `subject`: `invalid option timeout: expected a
+ * non-negative duration (got NaN)`, or `Thread.timer expects a non-negative
+ * duration as its interval argument (got NaN)`.
+ *
+ * @internal
+ */
+export const invalidValue = (subject: Subject, expectation: string, got: string): string =>
+  typeof subject === "string"
+    ? invalidOption(subject, expectation, got)
+    : invalidArgument(subject.entry, expectation.replace(/^expected /, ""), got, subject.argument)
+
+/**
+ * Two options that may not have the same value: `invalid option livePath: it
+ * is the same as readyPath ("/health")`.
+ *
+ * @internal
+ */
+export const sameAs = (name: string, other: string, shown: string): string =>
+  `invalid option ${name}: it is the same as ${other} (${shown})`
 
 /**
  * An option whose getter threw.

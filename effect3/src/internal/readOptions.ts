@@ -3,74 +3,73 @@
  * only known keys, each value passing its guard, each getter read once, and
  * what is wrong said by the key. Plain TypeScript (no `effect` import),
  * byte-identical in both editions: `validate.ts` of each edition gives the
- * guards (Effect's refinements) and turns a refusal into a `ThreadError`.
+ * fields (Effect's refinements, and what each option expects) and turns a
+ * refusal into a `ThreadError`.
  *
  * @internal
  */
 import * as messages from "./messages.js"
 
 /**
- * The guard of each option of an entry, by its key: a refinement, whose type
- * is the option's once checked.
+ * One option of an entry: its guard — a refinement, whose type is the
+ * option's once checked — and what the message of a value it refuses says
+ * the option expects (one of `messages.expected`).
  *
  * @internal
  */
-export type Fields = Readonly<Record<string, (u: unknown) => boolean>>
+export interface Field<T = unknown> {
+  readonly is: (u: unknown) => u is T
+  readonly expected: string
+}
+
+/** @internal */
+export const field = <T>(is: (u: unknown) => u is T, expected: string): Field<T> => ({ is, expected })
 
 /**
- * The options of `F`, checked: each optional, of its refinement's type.
+ * An option any value passes here: one decoded later (a duration).
+ *
+ * @internal
+ */
+export const any: Field<unknown> = field((_: unknown): _ is unknown => true, "")
+
+/**
+ * The options of an entry, by their keys.
+ *
+ * @internal
+ */
+export type Fields = Readonly<Record<string, Field<any>>>
+
+/**
+ * The options of `F`, checked: each optional, of its guard's type.
  *
  * @internal
  */
 export type Checked<F extends Fields> = {
-  readonly [K in keyof F]?: F[K] extends (u: unknown) => u is infer T ? T : unknown
+  readonly [K in keyof F]?: (F[K] extends Field<infer T> ? T : unknown) | undefined
 }
 
 /**
- * The options of an entry: its known keys and the guard of each, which lets
- * `undefined` (an option not given) through.
+ * The options of an entry: its known keys and the field of each.
  *
  * @internal
  */
 export interface Spec<F extends Fields> {
   readonly known: ReadonlyArray<string>
-  readonly guards: Readonly<Record<string, (u: unknown) => boolean>>
+  readonly fields: Fields
   /** The options' type once checked (phantom). */
   readonly _T?: Checked<F>
 }
 
 /** @internal */
 export const spec = <F extends Fields>(fields: F): Spec<F> => {
-  const guards: Record<string, (u: unknown) => boolean> = Object.create(null)
-  for (const key of Object.keys(fields)) {
-    const is = fields[key]
-    guards[key] = (u) => u === undefined || is(u)
-  }
-  return { known: Object.keys(fields), guards }
+  // No prototype: a key such as `toString` handed in is unknown, not a field.
+  const copy: Record<string, Field<any>> = Object.create(null)
+  for (const key of Object.keys(fields)) copy[key] = fields[key]
+  return { known: Object.keys(fields), fields: copy }
 }
 
-/**
- * A value that passes any guard: an option decoded later (a duration).
- *
- * @internal
- */
-export const isAny = (_: unknown): _ is unknown => true
-
-/**
- * What the message of an invalid option says it expects, by the option's name.
- */
-const expectations: Readonly<Record<string, string>> = {
-  name: messages.expected.string,
-  daemon: messages.expected.boolean,
-  trace: messages.expected.trace,
-  stopOnError: messages.expected.boolean,
-  immediate: messages.expected.boolean,
-  schedule: messages.expected.schedule,
-  shardGroup: messages.expected.string,
-  excepthook: messages.expected.excepthook,
-  layer: messages.expected.layer,
-  disablePrettyLogger: messages.expected.boolean
-}
+/** Whether `value`, handed in for an option of `field` (`undefined`: not given), passes. */
+const passes = (field: Field<any>, value: unknown): boolean => value === undefined || field.is(value)
 
 /**
  * Why options were refused: the message of the `ThreadError` to refuse them
@@ -113,12 +112,12 @@ export const read = <F extends Fields>(
   const copy: Record<string, unknown> = {}
   try {
     for (const key in input) {
-      if (spec.guards[key] === undefined) return refused(spec, entry, input, describe)
+      if (spec.fields[key] === undefined) return refused(spec, entry, input, describe)
     }
     for (const key of spec.known) {
       const value = (input as Record<string, unknown>)[key]
       if (value === undefined) continue
-      if (!spec.guards[key](value)) return refused(spec, entry, input, describe)
+      if (!passes(spec.fields[key], value)) return refused(spec, entry, input, describe)
       copy[key] = value
     }
   } catch {
@@ -136,7 +135,7 @@ const refused = <F extends Fields>(
 ): Checked<F> | Refused => {
   try {
     for (const key in input) {
-      if (spec.guards[key] === undefined) return refusal(messages.unknownOption(key, entry, spec.known))
+      if (spec.fields[key] === undefined) return refusal(messages.unknownOption(key, entry, spec.known))
     }
   } catch (error) {
     return refusal(messages.optionsThrew(entry, error))
@@ -149,9 +148,9 @@ const refused = <F extends Fields>(
     } catch (error) {
       return refusal(messages.optionThrew(key, error))
     }
-    if (value === undefined) continue
-    if (!spec.guards[key](value)) return refusal(messages.invalidOption(key, expectations[key], describe(value)))
-    copy[key] = value
+    const field = spec.fields[key]
+    if (!passes(field, value)) return refusal(messages.invalidOption(key, field.expected, describe(value)))
+    if (value !== undefined) copy[key] = value
   }
   // Nothing wrong the second time (a getter that threw once): the values read now.
   return copy as Checked<F>

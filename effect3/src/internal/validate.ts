@@ -95,21 +95,20 @@ export const timer = (entry: string, input: unknown): ThreadError | undefined =>
   isTimer(input) ? undefined : refuse(messages.invalidArgument(entry, "a Timer", describe(input)))
 
 /**
- * `Thread.setDaemon(self, daemon)`.
+ * `Thread.setDaemon`'s flag.
  *
  * @internal
  */
-export const setDaemon = (self: unknown, daemon: unknown): ThreadError | undefined =>
-  thread("Thread.setDaemon", self) ??
-    (typeof daemon === "boolean"
-      ? undefined
-      : refuse(messages.invalidArgument("Thread.setDaemon", "a boolean", describe(daemon), "daemon")))
+export const daemonFlag = (input: unknown): ThreadError | undefined =>
+  Predicate.isBoolean(input)
+    ? undefined
+    : refuse(messages.invalidArgument("Thread.setDaemon", "a boolean", describe(input), "daemon"))
 
 // -----------------------------------------------------------------------------
 // Options
 // -----------------------------------------------------------------------------
 
-const isAny = readOptions.isAny
+const { any, field } = readOptions
 
 /** `readOptions.read`, a refusal as a `ThreadError`. */
 const read = <F extends readOptions.Fields>(
@@ -121,18 +120,26 @@ const read = <F extends readOptions.Fields>(
   return readOptions.isRefused(options) ? refuse(options.refused) : options
 }
 
-const MakeOptions = { name: Predicate.isString, daemon: Predicate.isBoolean }
-const ShorthandOptions = { name: Predicate.isString }
-const PeriodicOptions = { ...MakeOptions, stopOnError: Predicate.isBoolean, immediate: Predicate.isBoolean }
-const JoinOptions = { timeout: isAny }
+const boolean = field(Predicate.isBoolean, messages.expected.boolean)
+const string = field(Predicate.isString, messages.expected.string)
+
+const MakeOptions = { name: string, daemon: boolean }
+const ShorthandOptions = { name: string }
+const PeriodicOptions = { ...MakeOptions, stopOnError: boolean, immediate: boolean }
+const JoinOptions = { timeout: any }
 const InstanceOptions = {
-  shutdownTimeout: isAny,
-  daemonGrace: isAny,
-  mainGrace: isAny,
-  excepthook: Predicate.isFunction
+  shutdownTimeout: any,
+  daemonGrace: any,
+  mainGrace: any,
+  excepthook: field(Predicate.isFunction, messages.expected.excepthook)
 }
-const MainOptions = { ...InstanceOptions, layer: Layer.isLayer }
-const RunMainOptions = { ...MainOptions, disablePrettyLogger: Predicate.isBoolean }
+const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.expected.layer) }
+/**
+ * The options only the Node entry point (`runMain`) has. A new one: its field
+ * here, its reading in `entryOf`, its type in `Threading.ts`.
+ */
+const NodeOptions = { disablePrettyLogger: boolean }
+const RunMainOptions = { ...MainOptions, ...NodeOptions }
 
 const makeSpec = readOptions.spec(MakeOptions)
 const shorthandSpec = readOptions.spec(ShorthandOptions)
@@ -150,12 +157,13 @@ export type MakeOptions = readOptions.Checked<typeof MakeOptions>
 // -----------------------------------------------------------------------------
 
 /**
- * `Thread.make`, `Thread.spawn`: the target, then the options.
+ * The options of `Thread.make`, `Thread.spawn` (their target is checked by
+ * `effect`, as the call is made).
  *
  * @internal
  */
-export const make = (entry: string, target: unknown, options: unknown): MakeOptions | ThreadError =>
-  isEffect(target) ? read(makeSpec, entry, options) : notAnEffect(entry, target, "target")
+export const makeOptions = (entry: string, options: unknown): MakeOptions | ThreadError =>
+  read(makeSpec, entry, options)
 
 /**
  * `Thread.daemon`, `Thread.nonDaemon`.
@@ -198,7 +206,7 @@ export const makeTimer = (
   input: unknown,
   options: unknown
 ): { readonly interval: Duration.Duration; readonly options: MakeOptions } | ThreadError => {
-  const decoded = duration("interval", interval, rules.timeout)
+  const decoded = duration({ entry, argument: "interval" }, interval, rules.timeout)
   if (decoded instanceof ThreadError) return decoded
   if (!isEffect(input)) return notAnEffect(entry, input, "effect")
   const read_ = read(makeSpec, entry, options)
