@@ -485,6 +485,12 @@ describe("ThreadingCluster", () => {
         yield* layerError(ThreadingCluster.layerConfig(Config.succeed(js({ storage: "redis" }))))
       ).toBe("invalid option storage: expected \"embedded\" or \"postgres\" (got \"redis\")")
     }))
+  it.effect("fenced's write must be an Effect: a defect naming it (fenced has no ThreadError channel)", () =>
+    Effect.gen(function*() {
+      expect(yield* death(() => ThreadingCluster.fenced(js(42)) as Effect.Effect<unknown>)).toBe(
+        "ThreadingCluster.fenced expects an Effect as its write argument (got 42)"
+      )
+    }))
 })
 
 describe("valid input still runs (the checks refuse nothing they should not)", () => {
