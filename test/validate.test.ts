@@ -7,7 +7,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Config, Duration, Effect, Exit, Layer, Result, Schedule } from "effect"
-import { Thread, Threading, ThreadingCluster } from "effect-threading"
+import { JoinableQueue, Thread, Threading, ThreadingCluster } from "effect-threading"
+import * as Readiness from "effect-threading/Readiness"
+import { TestThreading } from "effect-threading/testing"
 import { adjust, makeTestLogger, runVirtual } from "./utils.js"
 
 /** Plain JavaScript: any value, typed as whatever the entry wants. */
@@ -489,6 +491,31 @@ describe("ThreadingCluster", () => {
     Effect.gen(function*() {
       expect(yield* death(() => ThreadingCluster.fenced(js(42)) as Effect.Effect<unknown>)).toBe(
         "ThreadingCluster.fenced expects an Effect as its write argument (got 42)"
+      )
+    }))
+})
+
+describe("the modules added since: the same reading of options (known keys, near misses, the same messages)", () => {
+  /** The `ThreadError` an effect dies with, as its message. */
+  const diesWith = (effect: Effect.Effect<unknown, unknown>) => Effect.map(Effect.exit(effect), defectOf)
+
+  it.effect("JoinableQueue.make, Readiness.nodeHandler, TestThreading.run: an unknown key is refused, its near miss named", () =>
+    Effect.gen(function*() {
+      expect(yield* diesWith(JoinableQueue.make(js({ capcity: 2 })))).toBe(
+        "invalid option capcity: not an option of JoinableQueue.make (did you mean capacity?)"
+      )
+      expect(yield* diesWith(JoinableQueue.make(js(2)))).toBe(
+        "invalid options of JoinableQueue.make: expected an object with some of capacity (got 2)"
+      )
+      expect(
+        yield* diesWith(Effect.provide(Readiness.nodeHandler(js({ readypath: "/r" })), Threading.layer()))
+      ).toBe("invalid option readypath: not an option of Readiness.nodeHandler (did you mean readyPath?)")
+      expect(yield* diesWith(TestThreading.run(Effect.void, js({ horizn: "1 second" })))).toBe(
+        "invalid option horizn: not an option of TestThreading.run (did you mean horizon?)"
+      )
+      // main's options, handed on by TestThreading.run, are read as main reads them.
+      expect(yield* diesWith(TestThreading.run(Effect.void, js({ deamonGrace: 1 })))).toBe(
+        "invalid option deamonGrace: not an option of TestThreading.run (did you mean daemonGrace?)"
       )
     }))
 })
