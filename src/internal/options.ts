@@ -37,16 +37,11 @@ export interface Resolved {
 export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
 
 /**
- * The options only the Node entry points (`runMain`, `launch`) have.
+ * The options only the Node entry points have, as the core uses them once
+ * checked (`validate.nodeOptions`).
  *
  * @internal
  */
-export interface EntryOptions {
-  readonly disablePrettyLogger?: boolean | undefined
-  readonly drainDelay?: Duration.Input | undefined
-}
-
-/** @internal */
 export interface ResolvedEntry {
   readonly disablePrettyLogger: boolean
   /** Zero: no drain, the first signal stops the app at once. */

@@ -157,7 +157,7 @@ export const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, mes
 /**
  * The options only the Node entry points (`runMain`, `launch`) have. A new
  * one: its field here, its decoding in `nodeOptions`, its type in
- * `options.ts` (`EntryOptions`, `ResolvedEntry`) and `Threading.ts`.
+ * `options.ts` (`ResolvedEntry`) and `Threading.ts`.
  */
 const NodeOptions = { disablePrettyLogger: boolean, drainDelay: any }
 const LaunchOptions = { ...InstanceOptions, ...NodeOptions }

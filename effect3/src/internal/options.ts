@@ -35,3 +35,13 @@ export interface Resolved {
 
 /** @internal */
 export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
+
+/**
+ * The options only the Node entry points have, as the core uses them once
+ * checked (`validate.nodeOptions`).
+ *
+ * @internal
+ */
+export interface ResolvedEntry {
+  readonly disablePrettyLogger: boolean
+}

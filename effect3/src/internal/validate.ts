@@ -136,7 +136,8 @@ const InstanceOptions = {
 const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.expected.layer) }
 /**
  * The options only the Node entry point (`runMain`) has. A new one: its field
- * here, its reading in `entryOf`, its type in `Threading.ts`.
+ * here, its decoding in `nodeOptions`, its type in `options.ts`
+ * (`ResolvedEntry`) and `Threading.ts`.
  */
 const NodeOptions = { disablePrettyLogger: boolean }
 const RunMainOptions = { ...MainOptions, ...NodeOptions }
@@ -254,45 +255,54 @@ export const layer = (options: unknown): options_.Resolved | ThreadError => {
 }
 
 /**
- * An entry point's input, checked: the instance's options, the app's layer,
- * and whether to keep Effect's default loggers (`runMain`).
+ * An entry point's input, checked: the instance's options and the app's layer.
  *
  * @internal
  */
 export interface Entry {
   readonly options: options_.Resolved
   readonly layer: Layer.Layer<any, any, any> | undefined
-  readonly disablePrettyLogger: boolean
-}
-
-const entryOf = (
-  entry: string,
-  spec: readOptions.Spec<typeof RunMainOptions>,
-  program: unknown,
-  options: unknown
-): Entry | ThreadError => {
-  const invalid = effect(entry, program, "program")
-  if (invalid !== undefined) return invalid
-  const read_ = read(spec, entry, options)
-  if (read_ instanceof ThreadError) return read_
-  const resolved = resolve(read_)
-  return resolved instanceof ThreadError
-    ? resolved
-    : { options: resolved, layer: read_.layer, disablePrettyLogger: read_.disablePrettyLogger === true }
 }
 
 /**
- * `Threading.main`.
+ * `Threading.main`'s input.
  *
  * @internal
  */
-export const main = (program: unknown, options: unknown): Entry | ThreadError =>
-  entryOf("Threading.main", mainSpec, program, options)
+export const main = (program: unknown, options: unknown): Entry | ThreadError => {
+  const invalid = effect("Threading.main", program, "program")
+  if (invalid !== undefined) return invalid
+  const read_ = read(mainSpec, "Threading.main", options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  return resolved instanceof ThreadError ? resolved : { options: resolved, layer: read_.layer }
+}
+
+/**
+ * The Node entry point's input (`runMain`), checked: `main`'s, and its own
+ * options (`options_.ResolvedEntry`).
+ *
+ * @internal
+ */
+export interface NodeEntry extends Entry, options_.ResolvedEntry {}
+
+/** The Node entry point's own options, decoded and filled in. */
+const nodeOptions = (options: readOptions.Checked<typeof NodeOptions>): options_.ResolvedEntry | ThreadError => ({
+  disablePrettyLogger: options.disablePrettyLogger === true
+})
 
 /**
  * `Threading.runMain`.
  *
  * @internal
  */
-export const runMain = (program: unknown, options: unknown): Entry | ThreadError =>
-  entryOf("Threading.runMain", runMainSpec, program, options)
+export const runMain = (program: unknown, options: unknown): NodeEntry | ThreadError => {
+  const invalid = effect("Threading.runMain", program, "program")
+  if (invalid !== undefined) return invalid
+  const read_ = read(runMainSpec, "Threading.runMain", options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  if (resolved instanceof ThreadError) return resolved
+  const node = nodeOptions(read_)
+  return node instanceof ThreadError ? node : { options: resolved, layer: read_.layer, ...node }
+}
