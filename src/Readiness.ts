@@ -25,6 +25,7 @@ import * as Layer from "effect/Layer"
 import type * as Http from "node:http"
 import { ThreadError } from "./internal/errors.js"
 import * as internal from "./internal/readiness.js"
+import * as validate from "./internal/validateModules.js"
 import type { Threading } from "./Threading.js"
 
 /**
@@ -117,7 +118,7 @@ export const liveness: Effect.Effect<HttpServerResponse.HttpServerResponse> = Ef
  * @category routes
  */
 export const routes = (options?: Options): Layer.Layer<never, never, HttpRouter.HttpRouter | Threading> => {
-  const paths = internal.resolvePaths(options)
+  const paths = validate.paths("Readiness.routes", options)
   if (paths instanceof ThreadError) return Layer.effectDiscard(Effect.die(paths))
   return HttpRouter.use((router) =>
     Effect.gen(function*() {

@@ -102,6 +102,12 @@ export declare namespace Thread {
 /**
  * Options of `make` and `spawn`, as Python's `Thread(name=..., daemon=...)`.
  *
+ * Checked before anything runs (plain JavaScript callers pass anything):
+ * `name` must be a string, `daemon` a boolean — `{ daemon: "false" }` is
+ * refused, not taken as true — and `trace` `"link"` or `"child"`; a key that
+ * is no option is refused, naming the option it is a near miss of
+ * (`deamon`). `spawn` fails with the `ThreadError`, `make` dies with it.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -171,7 +177,9 @@ export interface MakeOptions {
 export interface JoinOptions {
   /**
    * The longest wait. `join` succeeds either way, as Python's does: check
-   * `isAlive` to tell. A negative number counts as zero, as in Python.
+   * `isAlive` to tell. A negative number counts as zero, as in Python;
+   * `Infinity` waits as long as it takes; any length is honoured. Anything
+   * else that is not a duration (`NaN`, `{ secs: 5 }`) is refused.
    */
   readonly timeout?: Duration.Input | undefined
 }
@@ -181,8 +189,10 @@ export interface JoinOptions {
  * started once`, `cannot join thread before it is started`, `cannot join
  * current thread`, `cannot set daemon status of active thread`, `can't create
  * new thread at interpreter shutdown`, `can't register atexit after
- * shutdown`; and `invalid option NAME: ...` for an option that is invalid or
- * cannot be read.
+ * shutdown`; `invalid option NAME: ...` for an option that is invalid,
+ * unknown or cannot be read; and `ENTRY expects ... (got ...)` for an
+ * argument that is not what the entry takes (`Thread.spawn expects an Effect
+ * as its target argument (got a function)`).
  *
  * A tagged error: `Effect.catchTag("ThreadError", ...)` catches it, and
  * `message` says what went wrong.
@@ -256,6 +266,12 @@ export const isThread: (u: unknown) => u is Thread<unknown, unknown> = thread_.i
  * Creates an unstarted thread that will run `target`. The target's context is
  * captured now, so the thread has the services that were in scope here.
  *
+ * Its error channel is `never`: a target that is not an Effect
+ * (`Thread.make(() => 1)`, Python's `target=f`: wrap a function as
+ * `Effect.sync(f)`) or an invalid option makes it die with a `ThreadError`
+ * naming the argument or option (`spawn` and the other constructors fail
+ * with it instead).
+ *
  * @example
  * ```ts
  * import { Console, Effect } from "effect"
@@ -303,7 +319,10 @@ export const make: <A, E, R>(
 export const start: <A, E>(self: Thread<A, E>) => Effect.Effect<void, ThreadError> = internal.start
 
 /**
- * Creates and starts a thread (`make` + `start`).
+ * Creates and starts a thread (`make` + `start`). Fails with a `ThreadError`
+ * before anything starts if `target` is not an Effect — `Thread.spawn(() =>
+ * 1)`, Python's `target=f`, is refused: wrap a function as `Effect.sync(f)`,
+ * an async one as `Effect.promise(f)` — or if an option is invalid.
  *
  * @example
  * ```ts
@@ -748,8 +767,10 @@ export const isTimer: (u: unknown) => u is Timer<unknown, unknown> = toolkit.isT
  *
  * Like any thread, its daemon flag is the creating thread's unless given: a
  * non-daemon timer holds the program open until it fires or is cancelled,
- * exactly as in Python. A negative `interval` counts as zero; an invalid one
- * fails with a `ThreadError`.
+ * exactly as in Python. A negative `interval` counts as zero; any length is
+ * honoured (Effect 4's `Clock` waits past a Node timer's 24.8 days in steps);
+ * `Infinity` never fires; an invalid one fails with a `ThreadError` naming
+ * it, as does an `effect` that is not an Effect.
  *
  * @example
  * ```ts
@@ -980,7 +1001,9 @@ export interface SingletonOptions<Out = unknown, ES = never, R2 = never> {
  *
  * Fails with a `ThreadError` if the name is empty or already registered in
  * this instance (in that shard group), if the shard group is not one of the
- * cluster's, if the cluster could not start, or at shutdown.
+ * cluster's, if the cluster could not start, or at shutdown — and, before
+ * anything runs, if `effect` is not an Effect or an option is invalid
+ * (`schedule` must be a `Schedule`, `shardGroup` a string).
  *
  * @example
  * ```ts

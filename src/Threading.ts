@@ -94,6 +94,13 @@ export const Threading: Context.Service<Threading, Threading> = internal.tag
 /**
  * Options of an instance (`main`, `runMain`, `layer`).
  *
+ * Bad values are refused before anything runs, with a `ThreadError` naming
+ * the option (`main` and `layer` die with it, `runMain` and `launch` exit
+ * with code 1): a duration that is negative, `NaN`, unparsable or an object
+ * without a unit (`{}`, `{ secs: 5 }`), an `excepthook` that is not a
+ * function, a key that is no option (`shutdownTimeOut`: the message names the
+ * option it is a near miss of).
+ *
  * @example
  * ```ts
  * import { Console, Effect } from "effect"
@@ -119,6 +126,9 @@ export interface Options {
    * (`shutdownTimeout (30s) elapsed; interrupting non-daemon threads still
    * running: NAMES`), followed by the thread dump (`formatDump`), both logged
    * at level Warn.
+   *
+   * A non-negative duration of any length (Effect 4's `Clock` waits past a
+   * Node timer's 2^31 - 1 ms in steps), or `Infinity`: wait forever.
    */
   readonly shutdownTimeout?: Duration.Input | undefined
   /**
@@ -126,6 +136,10 @@ export interface Options {
    * Default: 5 seconds. Threads still running after it are left behind; a
    * warning names them (`daemonGrace (5s) elapsed; threads still running at
    * exit: NAMES`), followed by the thread dump, both logged at level Warn.
+   *
+   * A non-negative, finite duration of any length. (The exit deadline after
+   * a second signal, `daemonGrace` + 1 s, is a Node timer: it is capped at
+   * 2^31 - 1 ms, about 24.8 days.)
    */
   readonly daemonGrace?: Duration.Input | undefined
   /**
@@ -136,7 +150,8 @@ export interface Options {
    * still runs the `atExit` hooks and the daemons' finalizers before the
    * orchestrator's SIGKILL. Default: wait for them, as Python does. When it
    * elapses, a warning and the thread dump (the main thread in it) are
-   * logged.
+   * logged. A non-negative duration of any length, or `Infinity` (the
+   * default).
    */
   readonly mainGrace?: Duration.Input | undefined
   /**
@@ -146,7 +161,8 @@ export interface Options {
    * annotation — Python's `threading.excepthook` text, through the thread's
    * loggers (Effect's default and pretty loggers print it on stderr, the
    * cause `Cause.pretty`-printed after it). A hook that fails is reported
-   * (`Exception in threading.excepthook:`), then the thread's failure.
+   * (`Exception in threading.excepthook:`), then the thread's failure. Must
+   * be a function.
    */
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
 }
@@ -207,6 +223,7 @@ export interface LaunchOptions extends Options {
    * stdout: the reports are logged with `References.LogToStderr` set, which
    * both built-in loggers follow. Loggers given in the app's layer (`layer`
    * option, `launch`) write the shutdown's reports too, where they write.
+   * Must be a boolean.
    */
   readonly disablePrettyLogger?: boolean | undefined
   /**
@@ -507,6 +524,9 @@ export const dump: Effect.Effect<ThreadDump, never, Threading> = internal.dump
  *     annotations: shard=3
  * ```
  *
+ * Throws a `ThreadError` naming the field for what is not a `ThreadDump`
+ * (`threads[0].name: expected string (got 42)`).
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
@@ -518,7 +538,7 @@ export const dump: Effect.Effect<ThreadDump, never, Threading> = internal.dump
  * @since 1.0.0
  * @category getters
  */
-export const formatDump: (dump: ThreadDump) => string = dump_.format
+export const formatDump: (dump: ThreadDump) => string = dump_.formatDump
 
 /**
  * A layer providing a fresh instance; the fiber that uses it is the main

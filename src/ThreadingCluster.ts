@@ -207,7 +207,11 @@ export type StartError = Config.ConfigError | SocketServer.SocketServerError | S
  *
  * Fails with a `ThreadError` if the instance already has a cluster or is
  * shutting down, or with the cluster's own error if it cannot start (bad
- * configuration, port in use, database unreachable).
+ * configuration, port in use, database unreachable). Its options are checked
+ * first, a nested one by its path: `storage` must be `"embedded"` or
+ * `"postgres"`, a port an integer from 0 to 65535 (`invalid option
+ * runnerAddress.port: ...`), and a key that is no option is refused, naming
+ * the option it is a near miss of.
  *
  * @example
  * ```ts

@@ -256,7 +256,7 @@ describe("JoinableQueue", () => {
         const defect = defectOf(yield* Effect.exit(f({ items: [] }) as Effect.Effect<unknown, unknown>))
         expect(defect).toBeInstanceOf(Thread.ThreadError)
         expect((defect as Thread.ThreadError).message).toBe(
-          `invalid argument to JoinableQueue.${name}: expected a JoinableQueue (got {"items":[]})`
+          `JoinableQueue.${name} expects a JoinableQueue (got {"items":[]})`
         )
       }))
   })

@@ -309,12 +309,12 @@ describe("TestThreading refuses bad input before anything runs", () => {
       [
         "run, with something that is not an Effect",
         () => TestThreading.run("program" as any),
-        /^invalid argument to TestThreading\.run: expected an Effect \(got "program"\)$/
+        /^TestThreading\.run expects an Effect as its program argument \(got "program"\)$/
       ],
       [
         "fork, with something that is not an Effect",
         () => TestThreading.fork(undefined as any),
-        /^invalid argument to TestThreading\.fork: expected an Effect \(got undefined\)$/
+        /^TestThreading\.fork expects an Effect as its program argument \(got undefined\)$/
       ],
       [
         "run, with a negative horizon",
@@ -329,12 +329,12 @@ describe("TestThreading refuses bad input before anything runs", () => {
       [
         "adjust, by a negative duration",
         () => TestThreading.adjust(-5),
-        /^invalid argument to TestThreading\.adjust: expected a non-negative duration \(got -5\)$/
+        /^TestThreading\.adjust expects a non-negative duration as its duration argument \(got -5\)$/
       ],
       [
         "adjust, by something that is not a duration",
         () => TestThreading.adjust("soon" as any),
-        /^invalid argument to TestThreading\.adjust: expected a non-negative duration \(got "soon"\)$/
+        /^TestThreading\.adjust expects a non-negative duration as its duration argument \(got "soon"\)$/
       ]
     ] as const
   )("%s: dies with a ThreadError naming it", ([, attempt, message]) =>

@@ -76,6 +76,12 @@ export declare namespace Thread {
 /**
  * Options of `make` and `spawn`, as Python's `Thread(name=..., daemon=...)`.
  *
+ * Checked before anything runs (plain JavaScript callers pass anything):
+ * `name` must be a string and `daemon` a boolean — `{ daemon: "false" }` is
+ * refused, not taken as true — and a key that is no option is refused,
+ * naming the option it is a near miss of (`deamon`). `spawn` fails with the
+ * `ThreadError`, `make` dies with it.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -98,7 +104,10 @@ export interface MakeOptions {
 export interface JoinOptions {
   /**
    * The longest wait. `join` succeeds either way, as Python's does: check
-   * `isAlive` to tell. A negative number counts as zero, as in Python.
+   * `isAlive` to tell. A negative number counts as zero, as in Python;
+   * `Infinity` waits as long as it takes. A finite timeout may be at most
+   * 2^31 - 1 ms (about 24.8 days: Effect 3's `Clock` never wakes from a
+   * longer sleep); anything else that is not a duration is refused.
    */
   readonly timeout?: Duration.DurationInput | undefined
 }
@@ -108,8 +117,10 @@ export interface JoinOptions {
  * started once`, `cannot join thread before it is started`, `cannot join
  * current thread`, `cannot set daemon status of active thread`, `can't create
  * new thread at interpreter shutdown`, `can't register atexit after
- * shutdown`; and `invalid option NAME: ...` for an option that is invalid or
- * cannot be read.
+ * shutdown`; `invalid option NAME: ...` for an option that is invalid,
+ * unknown or cannot be read; and `ENTRY expects ... (got ...)` for an
+ * argument that is not what the entry takes (`Thread.spawn expects an Effect
+ * as its target argument (got a function)`).
  *
  * A tagged error: `Effect.catchTag("ThreadError", ...)` catches it, and
  * `message` says what went wrong.
@@ -182,9 +193,11 @@ export const isThread: (u: unknown) => u is Thread<unknown, unknown> = thread_.i
  * Creates an unstarted thread that will run `target`. The target's context is
  * captured now, so the thread has the services that were in scope here.
  *
- * Its error channel is `never`: an options object whose getter throws makes
- * it die with a `ThreadError` naming the option (`spawn` and the other
- * constructors fail with it instead).
+ * Its error channel is `never`: a target that is not an Effect
+ * (`Thread.make(() => 1)`, Python's `target=f`: wrap a function as
+ * `Effect.sync(f)`) or an invalid option makes it die with a `ThreadError`
+ * naming the argument or option (`spawn` and the other constructors fail
+ * with it instead).
  *
  * @example
  * ```ts
@@ -235,7 +248,10 @@ export const make: <A, E, R>(
 export const start: <A, E>(self: Thread<A, E>) => Effect.Effect<void, ThreadError> = internal.start
 
 /**
- * Creates and starts a thread (`make` + `start`).
+ * Creates and starts a thread (`make` + `start`). Fails with a `ThreadError`
+ * before anything starts if `target` is not an Effect — `Thread.spawn(() =>
+ * 1)`, Python's `target=f`, is refused: wrap a function as `Effect.sync(f)`,
+ * an async one as `Effect.promise(f)` — or if an option is invalid.
  *
  * @example
  * ```ts
@@ -639,8 +655,10 @@ export const isTimer: (u: unknown) => u is Timer<unknown, unknown> = toolkit.isT
  *
  * Like any thread, its daemon flag is the creating thread's unless given: a
  * non-daemon timer holds the program open until it fires or is cancelled,
- * exactly as in Python. A negative `interval` counts as zero; an invalid one
- * fails with a `ThreadError`.
+ * exactly as in Python. A negative `interval` counts as zero; `Infinity`
+ * never fires; a finite one may be at most 2^31 - 1 ms (about 24.8 days:
+ * Effect 3's `Clock` never wakes from a longer sleep); an invalid one fails
+ * with a `ThreadError` naming it, as does an `effect` that is not an Effect.
  *
  * @example
  * ```ts

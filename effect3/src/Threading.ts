@@ -77,6 +77,12 @@ export const Threading: Context.Tag<Threading, Threading> = internal.tag
 /**
  * Options of an instance (`main`, `runMain`, `layer`).
  *
+ * Bad values are refused before anything runs, with a `ThreadError` naming
+ * the option (`main` and `layer` die with it, `runMain` exits with code 1):
+ * a duration that is negative, `NaN`, unparsable or too long, an
+ * `excepthook` that is not a function, a key that is no option
+ * (`shutdownTimeOut`: the message names the option it is a near miss of).
+ *
  * @since 0.1.0
  * @category models
  */
@@ -86,12 +92,18 @@ export interface Options {
    * forever, as Python does. Non-daemon threads still running after it are
    * interrupted in step (c) with the daemons, and a warning on stderr names
    * them.
+   *
+   * A non-negative duration of at most 2^31 - 1 ms (about 24.8 days: Effect
+   * 3's `Clock` never wakes from a longer sleep, so a longer one is refused
+   * rather than silently made "forever"), or `Infinity`: wait forever.
    */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
   /**
    * The longest wait for interrupted threads' finalizers in step (c).
    * Default: 5 seconds. Threads still running after it are named in a
    * warning on stderr and left behind.
+   *
+   * A non-negative, finite duration of at most 2^31 - 1 ms (about 24.8 days).
    */
   readonly daemonGrace?: Duration.DurationInput | undefined
   /**
@@ -102,7 +114,8 @@ export interface Options {
    * still runs the `atExit` hooks and the daemons' finalizers before the
    * orchestrator's SIGKILL. Default: wait for them, as Python does. When it
    * elapses, a warning on stderr says so and the finalizers go on in the
-   * background. Same input as `daemonGrace`; `Infinity` is the default.
+   * background. A non-negative duration of at most 2^31 - 1 ms (about 24.8
+   * days), or `Infinity`, the default.
    */
   readonly mainGrace?: Duration.DurationInput | undefined
   /**
@@ -112,7 +125,7 @@ export interface Options {
    * only interrupted is not reported. Default: prints
    * `Exception in thread NAME:` and the pretty cause to stderr, as Python's
    * `threading.excepthook` does. A hook that fails (or throws) is reported
-   * with the thread's failure: both are printed.
+   * with the thread's failure: both are printed. Must be a function.
    */
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
 }
@@ -157,6 +170,7 @@ export interface RunMainOptions<ROut = never, E = never> extends MainOptions<ROu
    * Default: `false` — as `NodeRuntime.runMain`, the default logger is
    * replaced by Effect's pretty logger. Set it to keep the default logger
    * (and so `Logger.replace(Logger.defaultLogger, ...)` in the program).
+   * Must be a boolean.
    */
   readonly disablePrettyLogger?: boolean | undefined
 }

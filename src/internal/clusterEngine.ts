@@ -17,9 +17,10 @@ import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import type * as ThreadingCluster from "../ThreadingCluster.js"
 import type * as Cluster from "./cluster.js"
-import * as validate from "./clusterOptions.js"
+import * as decode from "./decode.js"
 import * as errors from "./errors.js"
 import { tag, type ThreadingImpl } from "./instance.js"
+import * as validate from "./validateModules.js"
 
 /** The engine module, loaded once (Node caches the module; later runs resolve at once). */
 const engine: Effect.Effect<typeof Cluster> = Effect.promise(() => import("./cluster.js"))
@@ -42,7 +43,7 @@ export const layer = (
   options?: ThreadingCluster.Options
 ): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading> =>
   Layer.unwrap(Effect.suspend(() => {
-    const checked = validate.layer(options)
+    const checked = decode.cluster(options)
     return checked instanceof errors.ThreadError
       ? Effect.fail(checked)
       : Effect.map(engine, (cluster) => cluster.layer(checked))
@@ -56,10 +57,21 @@ export const owners: Effect.Effect<ReadonlyArray<ThreadingCluster.Owner>, SqlErr
 export const layerConfig = (
   config: Config.Config<ThreadingCluster.Options>
 ): Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError | Config.ConfigError, Threading.Threading> =>
-  Layer.unwrap(Effect.map(config, layer))
+  Layer.unwrap(Effect.suspend((): Effect.Effect<
+    Layer.Layer<never, errors.ThreadError | ThreadingCluster.StartError, Threading.Threading>,
+    errors.ThreadError | Config.ConfigError
+  > => {
+    const invalid = validate.config(config)
+    return invalid === undefined ? Effect.map(config, layer) : Effect.fail(invalid)
+  }))
 
 /** @internal */
 export const layerFrom: <E>(
   sharding: Layer.Layer<Sharding.Sharding, E>
 ) => Layer.Layer<never, E | errors.ThreadError, Threading.Threading> = (sharding) =>
-  Layer.unwrap(Effect.map(engine, (cluster) => cluster.layerFrom(sharding)))
+  Layer.unwrap(Effect.suspend(() => {
+    const invalid = validate.sharding(sharding)
+    return invalid === undefined
+      ? Effect.map(engine, (cluster) => cluster.layerFrom(sharding))
+      : Effect.fail(invalid)
+  }))

@@ -11,6 +11,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import type * as Tracer from "effect/Tracer"
+import * as decode from "./decode.js"
 import type { ThreadingImpl } from "./instance.js"
 import type { ThreadImpl } from "./thread.js"
 
@@ -121,6 +122,18 @@ export const format = (dump: Dump, maxThreads: number = Infinity): string => {
   const more = dump.threads.length - shown.length
   if (more > 0) lines.push(`... and ${more} more (Threading.dump lists them all)`)
   return lines.join("\n")
+}
+
+/**
+ * `Threading.formatDump`: `format`, once its input is checked (plain
+ * JavaScript callers pass anything); a refusal is thrown, a `ThreadError`.
+ *
+ * @internal
+ */
+export const formatDump = (dump: Dump): string => {
+  const invalid = decode.dump(dump)
+  if (invalid !== undefined) throw invalid
+  return format(dump)
 }
 
 /**

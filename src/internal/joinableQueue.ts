@@ -23,7 +23,8 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Queue from "effect/Queue"
 import type * as JoinableQueue from "../JoinableQueue.js"
 import { ThreadError } from "./errors.js"
-import * as options_ from "./options.js"
+import * as validate from "./validate.js"
+import { queueCapacity } from "./validateModules.js"
 
 /** @internal */
 export const TypeId: JoinableQueue.TypeId = Symbol.for("effect-threading/JoinableQueue") as JoinableQueue.TypeId
@@ -81,35 +82,16 @@ const checked = <A, X, E>(
   name: string,
   self: JoinableQueue.JoinableQueue<A>,
   f: (self: JoinableQueueImpl<A>) => Effect.Effect<X, E>
-): Effect.Effect<X, E> =>
-  isJoinableQueue(self)
-    ? f(self as JoinableQueueImpl<A>)
-    : Effect.die(
-      new ThreadError({
-        message: `invalid argument to JoinableQueue.${name}: expected a JoinableQueue (got ${
-          options_.describeValue(self)
-        })`
-      })
-    )
+): Effect.Effect<X, E> => {
+  const invalid = validate.argument(`JoinableQueue.${name}`, self, isJoinableQueue, "a JoinableQueue")
+  return invalid === undefined ? f(self as JoinableQueueImpl<A>) : Effect.die(invalid)
+}
 
 /** @internal */
 export const make = <A>(options?: JoinableQueue.MakeOptions): Effect.Effect<JoinableQueue.JoinableQueue<A>> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["capacity"])
-    if (read instanceof ThreadError) return Effect.die(read)
-    const capacity = read.capacity ?? Number.POSITIVE_INFINITY
-    if (
-      typeof capacity !== "number" ||
-      !(capacity === Number.POSITIVE_INFINITY || (Number.isSafeInteger(capacity) && capacity > 0))
-    ) {
-      return Effect.die(
-        new ThreadError({
-          message: `invalid option capacity: expected a positive integer, or Infinity for an unbounded queue (got ${
-            options_.describeValue(capacity)
-          })`
-        })
-      )
-    }
+    const capacity = queueCapacity(options)
+    if (capacity instanceof ThreadError) return Effect.die(capacity)
     return Effect.map(Queue.unbounded<A>(), (items) => new JoinableQueueImpl(items, capacity))
   })
 

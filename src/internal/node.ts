@@ -20,11 +20,12 @@ import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
 import { entryInstance, received, receiveSignal, type ThreadingImpl } from "./instance.js"
-import * as options_ from "./options.js"
+import { maxTimerMillis } from "./messages.js"
 import { shutdownReport } from "./report.js"
 import * as text from "./reportText.js"
 import * as servers from "./servers.js"
 import * as signals from "./signals.js"
+import * as validate from "./validate.js"
 
 /** The command that installs what `runMain` needs, for this edition. */
 const installHint = "npm install @effect/platform-node@^4.1.0"
@@ -117,8 +118,13 @@ const drain = (
   )
 }
 
-/** The bound after the signal that cut the wait: exit, whatever still runs. */
-const armDeadline = (millis: number, code: number): void => {
+/**
+ * The bound after the signal that cut the wait: exit, whatever still runs. At
+ * most what a Node timer holds (beyond it, Node fires it at once): the exit
+ * then comes earlier, still within the bound.
+ */
+const armDeadline = (decided: number, code: number): void => {
+  const millis = Math.min(decided, maxTimerMillis)
   setTimeout(() => {
     process.stderr.write(`${text.deadlineFired(Duration.format(Duration.millis(millis)))}\n`)
     process.exit(code)
@@ -133,14 +139,10 @@ const armDeadline = (millis: number, code: number): void => {
  */
 const runProcess = <A, E>(
   program: Effect.Effect<A, E, any>,
-  options: Threading.RunMainOptions<any, any> | undefined,
-  appLayer: Layer.Layer<any, any, any> | undefined
+  input: validate.NodeEntry | ThreadError
 ): void => {
   let adapter: Adapter = { _tag: "Loading" }
-  // Bad entry options (or a throwing getter) make the program die with a
-  // ThreadError naming the option, as an invalid value does.
-  const read = options_.resolveEntry(options)
-  const drainDelay = read instanceof ThreadError ? Duration.zero : read.drainDelay
+  const drainDelay = input instanceof ThreadError ? Duration.zero : input.drainDelay
   // NodeRuntime.runMain interrupts the root fiber on every signal (`shielded`
   // keeps that from the program) and cannot tell them apart; this listener
   // counts them and does what the policy says.
@@ -150,12 +152,14 @@ const runProcess = <A, E>(
   process.on("SIGINT", listener)
   process.on("SIGTERM", listener)
 
-  const withLogger = <X, Y>(effect: Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
-    read instanceof ThreadError
-      ? Effect.die(read)
-      : read.disablePrettyLogger
-      ? effect
-      : Effect.provide(effect, Logger.layer([Logger.consolePretty()]))
+  // Bad input (`validate.ts`) makes the program die with the ThreadError
+  // naming it, before anything runs: exit code 1, the error on stderr.
+  const withLogger = <X, Y>(main: (input: validate.NodeEntry) => Effect.Effect<X, Y>): Effect.Effect<X, Y> =>
+    input instanceof ThreadError
+      ? Effect.die(input)
+      : input.disablePrettyLogger
+      ? main(input)
+      : Effect.provide(main(input), Logger.layer([Logger.consolePretty()]))
 
   /**
    * Runs `effect` in a fiber of its own, which only the signal policy
@@ -175,7 +179,7 @@ const runProcess = <A, E>(
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     adapter = { _tag: "Starting" }
-    NodeRuntime.runMain(withLogger(shielded(mainWith(program, options, appLayer, true))), {
+    NodeRuntime.runMain(withLogger((input) => shielded(mainWith(program as Effect.Effect<A, E>, input, true))), {
       disableErrorReporting: true,
       teardown: (exit) => {
         const signalled = received()
@@ -199,16 +203,7 @@ const runProcess = <A, E>(
 export const runMain = <A, E>(
   program: Effect.Effect<A, E, any>,
   options?: Threading.RunMainOptions<any, any>
-): void => {
-  const read = options_.read(options, ["layer"])
-  runProcess(
-    program,
-    options,
-    read instanceof ThreadError
-      ? Layer.effectDiscard(Effect.die(read)) as unknown as Layer.Layer<any, any, any>
-      : read.layer
-  )
-}
+): void => runProcess(program, validate.runMain(program, options))
 
 /**
  * `Threading.launch`: a Layer app as the main program. The layer is built in
@@ -224,13 +219,15 @@ export const launch = <ROut, E>(
   layer: Layer.Layer<ROut, E, any>,
   options?: Threading.LaunchOptions
 ): void => {
+  // Checked before the servers are tracked: bad input starts nothing.
+  const input = validate.launch(layer, options)
+  if (input instanceof ThreadError) return runProcess(Effect.void, input)
   // With a drain, every answer from the first signal on closes its connection, so that keep-alive clients
   // reconnect elsewhere while the app still listens; without one, the answers in flight at the stop do.
-  const entry = options_.resolveEntry(options)
-  const drains = !(entry instanceof ThreadError) && Duration.isGreaterThan(entry.drainDelay, Duration.zero)
+  const drains = Duration.isGreaterThan(input.drainDelay, Duration.zero)
   const tracked = servers.track(() => drains && received().count > 0)
   const app = Layer.effectDiscard(Effect.addFinalizer(() => tracked.closeAllConnections)).pipe(
     Layer.provideMerge(layer)
   )
-  runProcess(Effect.never.pipe(Effect.onInterrupt(() => tracked.stopAccepting)), options, app)
+  runProcess(Effect.never.pipe(Effect.onInterrupt(() => tracked.stopAccepting)), { ...input, layer: app })
 }

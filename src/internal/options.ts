@@ -1,9 +1,14 @@
+/**
+ * The options of the public entries as the core uses them once checked
+ * (`./validate.ts` checks them), and their defaults.
+ *
+ * @internal
+ */
 import type * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type { Thread } from "../Thread.js"
-import { ThreadError } from "./errors.js"
 
 /** @internal */
 export interface Options {
@@ -31,168 +36,30 @@ export interface Resolved {
 /** @internal */
 export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
 
-const invalid = (name: string, input: unknown, why: string) =>
-  new ThreadError({ message: `invalid option ${name}: ${why} (got ${describe(input)})` })
-
-const describe = (input: unknown): string => {
-  if (typeof input === "string") return JSON.stringify(input)
-  // JSON.stringify(NaN) and JSON.stringify(Infinity) are "null"
-  if (typeof input === "number") return String(input)
-  if (typeof input === "bigint") return `${input}n`
-  if (Duration.isDuration(input)) return Duration.format(input)
-  try {
-    return JSON.stringify(input) ?? String(input)
-  } catch {
-    return String(input)
-  }
-}
-
-const isNegativeOrNaN = (n: number) => Number.isNaN(n) || n < 0
-
 /**
- * Copies the options `keys` out of a user's options object, whose getters
- * may throw: a throwing getter gives a `ThreadError` naming the option,
- * instead of an exception escaping from the caller. `undefined` (or `null`)
- * gives `{}`.
+ * The options only the Node entry points have, as the core uses them once
+ * checked (`validate.nodeOptions`).
  *
  * @internal
  */
-export const read = <O extends object, K extends keyof O & string>(
-  options: O | null | undefined,
-  keys: ReadonlyArray<K>
-): Partial<Pick<O, K>> | ThreadError => {
-  const copy: Partial<Pick<O, K>> = {}
-  if (options === undefined || options === null) return copy
-  for (const key of keys) {
-    try {
-      const value = options[key]
-      if (value !== undefined) copy[key] = value
-    } catch (error) {
-      return new ThreadError({ message: `invalid option ${key}: reading it threw ${String(error)}` })
-    }
-  }
-  return copy
-}
-
-/**
- * A value as an error message shows it: a function as `a function`, other
- * values as `describe` does.
- *
- * @internal
- */
-export const describeValue = (input: unknown): string => typeof input === "function" ? "a function" : describe(input)
-
-/**
- * Decodes a user-supplied duration, refusing what `Duration.decode` would
- * silently turn into zero (negative numbers, `NaN`) or throw on.
- *
- * @internal
- */
-export const decodeDuration = (
-  name: string,
-  input: unknown,
-  allowInfinite: boolean
-): Duration.Duration | ThreadError => {
-  if (typeof input === "number" && isNegativeOrNaN(input)) {
-    return invalid(name, input, "expected a non-negative duration")
-  }
-  if (typeof input === "bigint" && input < BigInt(0)) {
-    return invalid(name, input, "expected a non-negative duration")
-  }
-  if (Array.isArray(input) && input.some((n) => typeof n !== "number" || isNegativeOrNaN(n))) {
-    return invalid(name, input, "expected a non-negative [seconds, nanos] pair")
-  }
-  if (typeof input === "string") {
-    const value = Number.parseFloat(input)
-    if (isNegativeOrNaN(value)) return invalid(name, input, "expected a non-negative duration")
-  }
-  let decoded: Duration.Duration
-  try {
-    decoded = Duration.fromInputUnsafe(input as Duration.Input)
-  } catch {
-    return invalid(name, input, "expected a Duration, a number of milliseconds or a string like \"5 seconds\"")
-  }
-  if (!allowInfinite && !Duration.isFinite(decoded)) {
-    return invalid(name, input, "expected a finite duration")
-  }
-  return decoded
-}
-
-/**
- * Decodes a wait's timeout as Python does for `join` and `Timer`: a negative
- * number counts as zero; anything that is not a duration is refused.
- *
- * @internal
- */
-export const decodeTimeout = (name: string, input: Duration.Input): Duration.Duration | ThreadError =>
-  decodeDuration(name, typeof input === "number" && input < 0 ? 0 : input, true)
-
-/**
- * Validates and fills in the options of an instance. Bad input is a
- * `ThreadError` naming the option, returned (not thrown) so the caller can
- * fail at construction time instead of hanging later.
- *
- * @internal
- */
-export const resolve = (input: Options | undefined): Resolved | ThreadError => {
-  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook"])
-  if (options instanceof ThreadError) return options
-  let shutdownTimeout: Duration.Duration | undefined = undefined
-  if (options.shutdownTimeout !== undefined) {
-    const decoded = decodeDuration("shutdownTimeout", options.shutdownTimeout, true)
-    if (decoded instanceof ThreadError) return decoded
-    shutdownTimeout = Duration.isFinite(decoded) ? decoded : undefined
-  }
-  let daemonGrace = DEFAULT_DAEMON_GRACE
-  if (options.daemonGrace !== undefined) {
-    const decoded = decodeDuration("daemonGrace", options.daemonGrace, false)
-    if (decoded instanceof ThreadError) return decoded
-    daemonGrace = decoded
-  }
-  let mainGrace: Duration.Duration | undefined = undefined
-  if (options.mainGrace !== undefined) {
-    const decoded = decodeDuration("mainGrace", options.mainGrace, true)
-    if (decoded instanceof ThreadError) return decoded
-    mainGrace = Duration.isFinite(decoded) ? decoded : undefined
-  }
-  const excepthook = options.excepthook
-  if (excepthook !== undefined && typeof excepthook !== "function") {
-    return invalid("excepthook", excepthook, "expected a function (thread, cause) => Effect<void>")
-  }
-  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
-}
-
-/**
- * The options only the Node entry points (`runMain`, `launch`) have.
- *
- * @internal
- */
-export interface EntryOptions {
-  readonly disablePrettyLogger?: boolean | undefined
-  readonly drainDelay?: Duration.Input | undefined
-}
-
-/** @internal */
 export interface ResolvedEntry {
   readonly disablePrettyLogger: boolean
   /** Zero: no drain, the first signal stops the app at once. */
   readonly drainDelay: Duration.Duration
 }
 
+/** @internal */
+export const DEFAULT_DRAIN_DELAY: Duration.Duration = Duration.zero
+
 /**
- * Validates and fills in the options of an entry point, as `resolve` does an
- * instance's: `drainDelay` must be a finite, non-negative duration.
+ * The paths of the readiness and liveness probes (`effect-threading/Readiness`).
  *
  * @internal
  */
-export const resolveEntry = (input: EntryOptions | undefined): ResolvedEntry | ThreadError => {
-  const options = read(input, ["disablePrettyLogger", "drainDelay"])
-  if (options instanceof ThreadError) return options
-  let drainDelay = Duration.zero
-  if (options.drainDelay !== undefined) {
-    const decoded = decodeDuration("drainDelay", options.drainDelay, false)
-    if (decoded instanceof ThreadError) return decoded
-    drainDelay = decoded
-  }
-  return { disablePrettyLogger: options.disablePrettyLogger === true, drainDelay }
+export interface Paths {
+  readonly readyPath: `/${string}`
+  readonly livePath: `/${string}`
 }
+
+/** @internal */
+export const DEFAULT_PATHS: Paths = { readyPath: "/ready", livePath: "/live" }

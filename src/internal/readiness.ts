@@ -11,7 +11,7 @@ import type * as Http from "node:http"
 import type * as Threading from "../Threading.js"
 import { ThreadError } from "./errors.js"
 import * as internal from "./instance.js"
-import * as options_ from "./options.js"
+import * as validate from "./validateModules.js"
 
 /**
  * Whether the shutdown of `instance` has begun: an entry point (`runMain`,
@@ -28,12 +28,6 @@ export const shuttingDown: Effect.Effect<boolean, never, Threading.Threading> = 
   internal.tag,
   (self) => isShuttingDown(self as internal.ThreadingImpl)
 )
-
-/** @internal */
-export interface Paths {
-  readonly readyPath: `/${string}`
-  readonly livePath: `/${string}`
-}
 
 /** @internal */
 export interface PathOptions {
@@ -75,41 +69,6 @@ export const readinessProbe: Effect.Effect<() => Answer, never, Threading.Thread
   (self) => () => readinessOf(self as internal.ThreadingImpl)
 )
 
-const isPath = (value: unknown): value is `/${string}` =>
-  typeof value === "string" && value.startsWith("/") && !/[?#\s]/.test(value)
-
-/**
- * Validates the probes' paths (default `/ready` and `/live`): each a string
- * starting with `/`, without a query, and not the same.
- *
- * @internal
- */
-export const resolvePaths = (input: PathOptions | undefined): Paths | ThreadError => {
-  if (input !== undefined && (typeof input !== "object" || input === null)) {
-    return new ThreadError({
-      message: `invalid options: expected an object or undefined (got ${options_.describeValue(input)})`
-    })
-  }
-  const options = options_.read(input, ["readyPath", "livePath"])
-  if (options instanceof ThreadError) return options
-  const paths = { readyPath: options.readyPath ?? "/ready", livePath: options.livePath ?? "/live" }
-  for (const name of ["readyPath", "livePath"] as const) {
-    if (!isPath(paths[name])) {
-      return new ThreadError({
-        message: `invalid option ${name}: expected a path starting with "/", without a query (got ${
-          options_.describeValue(paths[name])
-        })`
-      })
-    }
-  }
-  if (paths.readyPath === paths.livePath) {
-    return new ThreadError({
-      message: `invalid option livePath: it is the same as readyPath (${JSON.stringify(paths.readyPath)})`
-    })
-  }
-  return paths
-}
-
 /**
  * A `node:http` request listener for the two probes: answers `GET` (and
  * `HEAD`) on `readyPath` and `livePath` and returns `true`; returns `false`,
@@ -125,7 +84,7 @@ export const nodeHandler = (
   Threading.Threading
 > =>
   Effect.suspend(() => {
-    const paths = resolvePaths(options)
+    const paths = validate.paths("Readiness.nodeHandler", options)
     if (paths instanceof ThreadError) return Effect.die(paths)
     return Effect.map(readinessProbe, (readiness) => {
       return (request: Http.IncomingMessage, response: Http.ServerResponse): boolean => {

@@ -16,9 +16,9 @@ import * as dump_ from "./dump.js"
 import type { ThreadingImpl } from "./instance.js"
 import type { Cut } from "./lifecycle.js"
 import * as observability from "./observability.js"
-import * as options_ from "./options.js"
 import * as text from "./reportText.js"
 import { firstNames, names, type ThreadImpl } from "./thread.js"
+import { describe } from "./validate.js"
 
 /**
  * Logs a report of the library — a warning, the thread dump, a failure no one
@@ -80,7 +80,7 @@ const callExcepthook = (
     const result: unknown = hook(thread, cause)
     return Effect.isEffect(result)
       ? result as Effect.Effect<void>
-      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+      : Effect.die(new TypeError(`excepthook returned ${describe(result)}, not an Effect`))
   })
 
 /**

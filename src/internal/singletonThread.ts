@@ -14,6 +14,7 @@ import type * as SqlError from "effect/sql/SqlError"
 import type * as Thread from "../Thread.js"
 import type { ThreadingImpl } from "./instance.js"
 import { currentThread, ThreadImpl } from "./thread.js"
+import * as validate from "./validate.js"
 
 /** @internal */
 export const SingletonTypeId: Thread.SingletonTypeId = Symbol.for(
@@ -108,5 +109,10 @@ export const fencingToken: Effect.Effect<bigint> = Effect.flatMap(
 /** @internal */
 export const fenced = <A, E, R>(
   write: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
-  Effect.flatMap(currentSingleton("ThreadingCluster.fenced"), (thread) => thread.period.guard(write))
+): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> => {
+  // No ThreadError in its error channel: a write that is not an Effect is a defect.
+  const invalid = validate.effect("ThreadingCluster.fenced", write, "write")
+  return invalid === undefined
+    ? Effect.flatMap(currentSingleton("ThreadingCluster.fenced"), (thread) => thread.period.guard(write))
+    : Effect.die(invalid)
+}

@@ -40,11 +40,12 @@ import * as References from "effect/References"
 import * as TestClock from "effect/testing/TestClock"
 import type * as TestThreading from "../TestThreading.js"
 import type * as Threading from "../Threading.js"
-import { main } from "./entry.js"
+import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
-import * as options_ from "./options.js"
 import type { ThreadImpl } from "./thread.js"
 import { currentThread, outcomeOf } from "./thread.js"
+import * as validate from "./validate.js"
+import { adjustBy, testRun } from "./validateModules.js"
 
 /** How many times `settle` yields: far more than the levels of threads a program starts at one instant. */
 const SETTLE_YIELDS = 100
@@ -54,11 +55,6 @@ export const DEFAULT_HORIZON: Duration.Duration = Duration.minutes(1)
 
 /** @internal */
 export const settle: Effect.Effect<void> = Effect.replicateEffect(Effect.yieldNow, SETTLE_YIELDS, { discard: true })
-
-const invalidArgument = (fn: string, what: string, input: unknown) =>
-  new ThreadError({
-    message: `invalid argument to TestThreading.${fn}: expected ${what} (got ${options_.describeValue(input)})`
-  })
 
 /** The fiber's clock if it is a `TestClock`, else a defect saying how to get one. */
 const withTestClock = <A, E, R>(
@@ -77,31 +73,20 @@ const withTestClock = <A, E, R>(
       )
   })
 
-/** A duration argument, refused (as a defect naming the function) when negative, NaN or unparsable. */
-const decodeArgument = (fn: string, input: unknown): Duration.Duration | ThreadError => {
-  const decoded = options_.decodeDuration("duration", input, false)
-  return decoded instanceof ThreadError
-    ? new ThreadError({
-      message: decoded.message.replace(/^invalid option duration/, `invalid argument to TestThreading.${fn}`)
-    })
-    : decoded
-}
-
 /** @internal */
 export const adjust = (duration: Duration.Input): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const decoded = decodeArgument("adjust", duration)
+    const decoded = adjustBy(duration)
     if (decoded instanceof ThreadError) return Effect.die(decoded)
     return withTestClock("adjust", (clock) => Effect.andThen(settle, clock.adjust(decoded)))
   })
 
-/** `f()`, once `program` is known to be an Effect: otherwise a defect naming the function's argument. */
-const withProgram = <X, R>(
-  fn: string,
-  program: unknown,
-  f: () => Effect.Effect<X, never, R>
-): Effect.Effect<X, never, R> =>
-  Effect.suspend(() => Effect.isEffect(program) ? f() : Effect.die(invalidArgument(fn, "an Effect", program)))
+/** `main` of `program` if `input` was checked, else the defect refusing it: a program's own exit. */
+const mainOf = <A, E, R, ROut, LE>(
+  program: Effect.Effect<A, E, R>,
+  input: validate.Entry | ThreadError
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
+  input instanceof ThreadError ? Effect.die(input) : mainWith(program, input, false)
 
 /**
  * Forks `effect` so that it starts inside a wake-up of the clock, at the
@@ -130,11 +115,13 @@ export const fork = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: Threading.MainOptions<ROut, LE>
 ): Effect.Effect<Fiber.Fiber<A, E | LE>, never, Exclude<R, Threading.Threading | ROut>> =>
-  withProgram(
-    "fork",
-    program,
-    () => withTestClock("fork", (clock) => forkInWakeUp(clock, main(program, options)))
-  )
+  Effect.suspend(() => {
+    const invalid = validate.effect("TestThreading.fork", program, "program")
+    if (invalid !== undefined) return Effect.die(invalid)
+    // `main`'s options are `main`'s: a refusal is the forked program's defect, as under `Threading.main`.
+    const main = mainOf<A, E, R, ROut, LE>(program, validate.main(program, options, "TestThreading.fork"))
+    return withTestClock("fork", (clock) => forkInWakeUp(clock, main))
+  })
 
 // -----------------------------------------------------------------------------
 // run: the recorders
@@ -248,22 +235,17 @@ export const run = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: TestThreading.RunOptions<ROut, LE>
 ): Effect.Effect<TestThreading.Report<A, E | LE>, never, Exclude<R, Threading.Threading | ROut>> =>
-  withProgram("run", program, () => {
-    const read = options_.read(options, ["horizon"])
-    if (read instanceof ThreadError) return Effect.die(read)
-    let horizon = DEFAULT_HORIZON
-    if (read.horizon !== undefined) {
-      const decoded = options_.decodeDuration("horizon", read.horizon, false)
-      if (decoded instanceof ThreadError) return Effect.die(decoded)
-      horizon = decoded
-    }
+  Effect.suspend(() => {
+    const input = testRun(program, options)
+    if (input instanceof ThreadError) return Effect.die(input)
+    const horizon = input.horizon ?? DEFAULT_HORIZON
     const console: Array<TestThreading.ConsoleLine> = []
     const logs: Array<TestThreading.LogEntry> = []
     return Effect.gen(function*() {
       const clock = (yield* Clock.clockWith(Effect.succeed)) as TestClock.TestClock
       const now = () => clock.currentTimeMillisUnsafe()
       const threads = new ThreadRecorder(now)
-      const recorded = main(program, options).pipe(
+      const recorded = mainOf<A, E, R, ROut, LE>(program, input.main).pipe(
         Effect.provideService(Metric.FiberRuntimeMetrics, threads),
         Effect.provide(Logger.layer([recordingLogger(logs)])),
         Effect.provideService(Console.Console, recordingConsole(console, now)),

@@ -18,9 +18,9 @@ import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
 import { tag, type ThreadingImpl } from "./instance.js"
 import { canStart } from "./lifecycle.js"
-import * as options_ from "./options.js"
 import { currentThread, ThreadImpl } from "./thread.js"
 import { startFiber } from "./threadFiber.js"
+import * as validate from "./validate.js"
 
 /**
  * Builds a thread object of a kind (`ThreadImpl` or a subclass: `Timer`) from
@@ -37,43 +37,70 @@ export type Build<T extends ThreadImpl<any, any>> = (
 
 /**
  * A new thread of the caller's instance, in the caller's context (`make`
- * without the effect), or the `ThreadError` of an option that cannot be read.
+ * without the effect), from checked options (`validate.makeOptions`).
  */
 const newThread = <T extends ThreadImpl<any, any>>(
   fiber: Fiber.Fiber<unknown, unknown>,
   target: Effect.Effect<unknown, unknown, any>,
-  input: Thread.MakeOptions | undefined,
+  options: validate.MakeOptions,
   build?: Build<T>
-): T | errors.ThreadError => {
-  const options = input === undefined ? input : options_.read(input, ["name", "daemon", "trace"])
-  if (options instanceof errors.ThreadError) return options
+): T => {
   const context = fiber.context
   const instance = Context.getUnsafe(context, tag) as ThreadingImpl
   // An empty name counts as none, as in CPython (`str(name or _newname())`).
-  const name = options?.name || `Thread-${MutableRef.incrementAndGet(instance.counter)}`
-  const daemon = options?.daemon ?? instance.currentOf(fiber.getRef(currentThread)).daemon
+  const name = options.name || `Thread-${MutableRef.incrementAndGet(instance.counter)}`
+  const daemon = options.daemon ?? instance.currentOf(fiber.getRef(currentThread)).daemon
   const thread = build === undefined
     ? new ThreadImpl(instance, name, daemon, target, context) as unknown as T
     : build(instance, name, daemon, context)
-  if (options?.trace !== undefined) thread.traceMode = options.trace // observability
+  if (options.trace !== undefined) thread.traceMode = options.trace // observability
   return thread
 }
 
 /**
- * `make`, or, with `build`, `make` for a thread of another kind (a `Timer`):
- * Python's `Thread.__init__` as a subclass calls it.
+ * `make` from checked options or, with `build`, `make` for a thread of
+ * another kind (a `Timer`): Python's `Thread.__init__` as a subclass calls it.
  *
  * @internal
  */
 export const makeWith = <T extends ThreadImpl<any, any>>(
   target: Effect.Effect<unknown, unknown, any>,
-  options: Thread.MakeOptions | undefined,
+  options: validate.MakeOptions,
   build?: Build<T>
-): Effect.Effect<T> =>
-  Effect.withFiber((fiber) => {
-    const thread = newThread(fiber, target, options, build)
-    return thread instanceof errors.ThreadError ? Effect.die(thread) : Effect.succeed(thread)
-  })
+): Effect.Effect<T> => Effect.withFiber((fiber) => Effect.succeed(newThread(fiber, target, options, build)))
+
+/**
+ * `spawn` from checked options (`validate.makeOptions`): `make` then `start`,
+ * in one step.
+ *
+ * @internal
+ */
+export const spawnWith = <A, E, R>(
+  target: Effect.Effect<A, E, R>,
+  options: validate.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  Effect.withFiber((parent) => spawnIn(parent, target, options))
+
+/** `spawn` in the fiber `parent`. */
+const spawnIn = <A, E>(
+  parent: Fiber.Fiber<unknown, unknown>,
+  target: Effect.Effect<A, E, any>,
+  options: validate.MakeOptions
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError> => {
+  const thread = newThread<ThreadImpl<A, E>>(parent, target, options)
+  const error = startThread(thread, parent)
+  return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
+}
+
+/** No options given. */
+const noOptions: validate.MakeOptions = {}
+
+/**
+ * A refusal of an argument seen as the call is made: its stack is the
+ * call's (`errors.callSite` of `fn`), so that it names the user's line.
+ */
+const refusedAt = (error: errors.ThreadError, fn: Function): errors.ThreadError =>
+  errors.misuse(error.message, errors.callSite(fn))
 
 /**
  * Starts `thread`: the error `start` fails with, or `undefined` once started.
@@ -115,12 +142,21 @@ const joinIsMisuse = (thread: ThreadImpl<unknown, unknown>): boolean => {
 export const make = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
-): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> =>
-  // `make` cannot fail: an option that cannot be read is a defect.
-  makeWith(target, options) as Effect.Effect<Thread.Thread<A, E>>
+): Effect.Effect<Thread.Thread<A, E>, never, Threading.Threading | R> => {
+  // `make` cannot fail: bad input is a defect.
+  const invalid = validate.effect("Thread.make", target, "target")
+  if (invalid !== undefined) return Effect.die(refusedAt(invalid, make))
+  if (options === undefined) return makeWith(target, noOptions) as Effect.Effect<Thread.Thread<A, E>>
+  return Effect.suspend(() => {
+    const checked = validate.makeOptions("Thread.make", options)
+    return checked instanceof errors.ThreadError ? Effect.die(checked) : makeWith(target, checked)
+  }) as Effect.Effect<Thread.Thread<A, E>>
+}
 
 /** @internal */
 export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, errors.ThreadError> => {
+  const invalid = validate.thread("Thread.start", self)
+  if (invalid !== undefined) return Effect.fail(refusedAt(invalid, start))
   const thread = self as ThreadImpl<A, E>
   const site = startIsMisuse(thread) ? errors.callSite(start) : undefined
   return Effect.withFiber((starter) => {
@@ -133,14 +169,15 @@ export const start = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void, erro
 export const spawn = <A, E, R>(
   target: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
-): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  // `make` then `start`, in one step.
-  Effect.withFiber((parent) => {
-    const thread = newThread<ThreadImpl<A, E>>(parent, target, options)
-    if (thread instanceof errors.ThreadError) return Effect.fail(thread)
-    const error = startThread(thread, parent)
-    return error === undefined ? Effect.succeed(thread) : Effect.fail(error)
+): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> => {
+  const invalid = validate.effect("Thread.spawn", target, "target")
+  if (invalid !== undefined) return Effect.fail(refusedAt(invalid, spawn))
+  // Options are read when the effect runs: a throwing getter is a `ThreadError`, not an exception.
+  return Effect.withFiber((parent) => {
+    const checked = validate.makeOptions("Thread.spawn", options)
+    return checked instanceof errors.ThreadError ? Effect.fail(checked) : spawnIn(parent, target, checked)
   })
+}
 
 /** @internal */
 export const setDaemon: {
@@ -149,11 +186,12 @@ export const setDaemon: {
 } = dual(
   2,
   function setDaemonOf<A, E>(self: Thread.Thread<A, E>, daemon: boolean): Effect.Effect<void, errors.ThreadError> {
-    const thread = self as ThreadImpl<A, E>
     // `setDaemon(t, flag)` is on the stack; `t.pipe(setDaemon(flag))` calls this from `pipe`.
-    const site: string | undefined = thread.fiber !== undefined
-      ? errors.callSite(setDaemon) ?? errors.callSite(setDaemonOf)
-      : undefined
+    const siteOf = () => errors.callSite(setDaemon) ?? errors.callSite(setDaemonOf)
+    const invalid = validate.thread("Thread.setDaemon", self) ?? validate.daemonFlag(daemon)
+    if (invalid !== undefined) return Effect.fail(errors.misuse(invalid.message, siteOf()))
+    const thread = self as ThreadImpl<A, E>
+    const site: string | undefined = thread.fiber !== undefined ? siteOf() : undefined
     return Effect.suspend(() => {
       if (thread.fiber !== undefined) {
         return Effect.fail(errors.misuse(errors.messages.daemonOfActive, site))
@@ -186,16 +224,16 @@ export const join = <A, E>(
   self: Thread.Thread<A, E>,
   options?: Thread.JoinOptions
 ): Effect.Effect<void, errors.ThreadError> => {
+  const invalid = validate.thread("Thread.join", self)
+  if (invalid !== undefined) return Effect.fail(refusedAt(invalid, join))
   const site = joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(join) : undefined
   if (options === undefined) {
     return joinable(self, awaitVoid, site)
   }
   return Effect.suspend(() => {
-    const read = options_.read(options, ["timeout"])
-    if (read instanceof errors.ThreadError) return Effect.fail(read)
-    if (read.timeout === undefined) return joinable(self, awaitVoid, site)
-    const timeout = options_.decodeTimeout("timeout", read.timeout)
+    const timeout = validate.join(options)
     if (timeout instanceof errors.ThreadError) return Effect.fail(timeout)
+    if (timeout === undefined) return joinable(self, awaitVoid, site)
     return joinable(self, (fiber) => Effect.asVoid(Effect.timeoutOption(Fiber.await(fiber), timeout)), site)
   })
 }
@@ -203,19 +241,31 @@ export const join = <A, E>(
 const awaitVoid = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> => Effect.asVoid(Fiber.await(fiber))
 
 /** @internal */
-export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> =>
-  joinable(self, Fiber.await, joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(await_) : undefined)
+export const await_ = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<Exit.Exit<A, E>, errors.ThreadError> => {
+  const invalid = validate.thread("Thread.await", self)
+  if (invalid !== undefined) return Effect.fail(refusedAt(invalid, await_))
+  return joinable(self, Fiber.await, joinIsMisuse(self as ThreadImpl<A, E>) ? errors.callSite(await_) : undefined)
+}
 
 /** @internal */
-export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> =>
-  Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+export const isAlive = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<boolean> => {
+  const invalid = validate.thread("Thread.isAlive", self)
+  if (invalid !== undefined) return Effect.die(refusedAt(invalid, isAlive))
+  return Effect.sync(() => (self as ThreadImpl<A, E>).status === "started")
+}
 
 /** @internal */
-export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> =>
-  Effect.suspend(() => {
+export const interrupt = <A, E>(self: Thread.Thread<A, E>): Effect.Effect<void> => {
+  const invalid = validate.thread("Thread.interrupt", self)
+  if (invalid !== undefined) return Effect.die(refusedAt(invalid, interrupt))
+  return Effect.suspend(() => {
     const fiber = (self as ThreadImpl<A, E>).fiber
     return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
   })
+}
 
 /** @internal */
-export const critical: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Effect.uninterruptible
+export const critical = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const invalid = validate.effect("Thread.critical", self)
+  return invalid === undefined ? Effect.uninterruptible(self) : Effect.die(refusedAt(invalid, critical))
+}

@@ -102,3 +102,56 @@ describe("runMain with an invalid option (real process)", () => {
     expect(p.err()).toMatch(new RegExp(`^ThreadError: invalid option ${name}: expected a non-negative duration`, "m"))
   })
 })
+
+describe("bad input from plain JavaScript (real process, issue 18)", () => {
+  it.each(
+    [
+      [
+        "Thread.spawn(() => 1)",
+        "target",
+        "ThreadError: Thread.spawn expects an Effect as its target argument (got a function); pass the Effect itself"
+      ],
+      [
+        "Thread.spawn(() => 1, { daemon: true })",
+        "daemon-target",
+        "ThreadError: Thread.spawn expects an Effect as its target argument (got a function); pass the Effect itself"
+      ],
+      [
+        "runMain(program, { shutdownTimeOut })",
+        "unknown-key",
+        "ThreadError: invalid option shutdownTimeOut: not an option of Threading.runMain " +
+        "(did you mean shutdownTimeout?)"
+      ],
+      [
+        "launch(layer, { disablePrettyLogger: \"yes\" })",
+        "launch-option",
+        "ThreadError: invalid option disablePrettyLogger: expected a boolean (got \"yes\")"
+      ]
+    ] as const
+  )("%s: exit 1 at once with the error on stderr; nothing runs, nothing spins", {
+    timeout: 30_000
+  }, async (_, mode, message) => {
+    const p = startTs("test/fixtures/bad-input.ts", mode)
+    // Bounded: before issue 18, `target` spun at 100% CPU forever in step (a).
+    const ended = await endOf(p, 15_000)
+    expect(p.err()).toMatch(new RegExp(`^${escape(message)}`, "m"))
+    expect(ended.code).toBe(1)
+    expect(p.out()).toEqual([])
+  })
+
+  it(
+    "daemonGrace: \"30 days\" (more than a Node timer holds): the exit deadline after a signal does not fire at once",
+    {
+      timeout: 30_000
+    },
+    async () => {
+      const p = startTs("test/fixtures/bad-input.ts", "long-grace")
+      await p.waitFor("ready")
+      p.kill("SIGTERM")
+      const ended = await endOf(p)
+      expect(p.out()).toEqual(["ready", "finalizer done"])
+      expect(ended.code).toBe(143)
+      expect(p.err()).not.toMatch(/TimeoutOverflowWarning|Exiting: still running/)
+    }
+  )
+})

@@ -108,7 +108,11 @@ describe("Readiness.routes (effect/http)", () => {
         "invalid option readyPath: expected a path starting with \"/\", without a query (got 42)"
       ],
       ["the same path twice", { readyPath: "/health", livePath: "/health" }, "invalid option livePath: it is the same"],
-      ["options that are not an object", "ready", "invalid options: expected an object or undefined (got \"ready\")"]
+      [
+        "options that are not an object",
+        "ready",
+        "invalid options of Readiness.routes: expected an object with some of readyPath, livePath (got \"ready\")"
+      ]
     ] as const
   )(
     "%s: the routes layer dies with a ThreadError naming it when built",

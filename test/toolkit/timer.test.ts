@@ -192,7 +192,9 @@ describe("Thread.makeTimer", () => {
       expect(events).toEqual([[0, "fired"]])
       const result = successOf(exit)
       expect(result._tag).toBe("Failure")
-      expect(result._tag === "Failure" && result.failure.message).toMatch(/^invalid option interval/)
+      expect(result._tag === "Failure" && result.failure.message).toBe(
+        "Thread.makeTimer expects a non-negative duration as its interval argument (got NaN)"
+      )
     }))
 })
 

@@ -18,70 +18,68 @@ import * as Scope from "effect/Scope"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
 import * as instance_ from "./instance.js"
-import * as options_ from "./options.js"
+import type * as options_ from "./options.js"
 import { runShutdown, stopMain } from "./shutdown.js"
 import { startsInterrupted } from "./signals.js"
 import { forkMain } from "./threadFiber.js"
+import * as validate from "./validate.js"
 
-const validated = <A, E, R>(
-  options: options_.Options | undefined,
-  f: (options: options_.Resolved) => Effect.Effect<A, E, R>
+/** `f` of checked input, or the defect that refuses it, before anything runs. */
+const validated = <I, A, E, R>(
+  check: () => I | errors.ThreadError,
+  f: (input: I) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
-    const resolved = options_.resolve(options)
-    return resolved instanceof errors.ThreadError ? Effect.die(resolved) : f(resolved)
+    const input = check()
+    return input instanceof errors.ThreadError ? Effect.die(input) : f(input)
   })
 
 /**
- * `main`, with the app's layer (built in the instance's `resources` scope, so
- * it is released after step (c)). With `entry`, the instance is the one an
- * entry point runs: signals stop its main program, which starts interrupted
- * if one came while the runtime was starting.
+ * `main` of checked input (`validate.main`), with the app's layer (built in
+ * the instance's `resources` scope, so it is released after step (c)). With
+ * `entry`, the instance is the one an entry point runs: signals stop its main
+ * program, which starts interrupted if one came while the runtime was
+ * starting.
  *
  * @internal
  */
 export const mainWith = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
-  options: options_.Options | undefined,
-  appLayer: Layer.Layer<ROut, LE, any> | undefined,
+  input: validate.Entry,
   entry: boolean
-): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
-  validated(options, (resolved) =>
-    Effect.acquireUseRelease(
-      instance_.make(resolved, entry),
-      (instance) =>
-        Effect.withFiberRuntime<A, E | LE, Exclude<R, Threading.Threading | ROut>>((parent) => {
-          const context = Context.add(parent.currentContext, instance_.tag, instance)
-          const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
-            Layer.buildWithScope(appLayer, instance.resources),
-            (services) => Effect.provide(program, services)
-          )
-          const fiber = forkMain(parent, instance.mainThread, context, body) as Fiber.RuntimeFiber<A, E | LE>
-          if (entry && startsInterrupted(instance_.received())) fiber.unsafeInterruptAsFork(FiberId.none)
-          return Effect.flatMap(Fiber.await(fiber), identity).pipe(
-            Effect.onInterrupt(() => stopMain(instance, fiber))
-          )
-        }),
-      (instance, exit) => Effect.zipRight(runShutdown(instance), Scope.close(instance.resources, exit))
-    ))
+): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> => {
+  const appLayer = input.layer as Layer.Layer<ROut, LE, any> | undefined
+  return Effect.acquireUseRelease(
+    instance_.make(input.options, entry),
+    (instance) =>
+      Effect.withFiberRuntime<A, E | LE, Exclude<R, Threading.Threading | ROut>>((parent) => {
+        const context = Context.add(parent.currentContext, instance_.tag, instance)
+        const body: Effect.Effect<A, E | LE, any> = appLayer === undefined ? program : Effect.flatMap(
+          Layer.buildWithScope(appLayer, instance.resources),
+          (services) => Effect.provide(program, services)
+        )
+        const fiber = forkMain(parent, instance.mainThread, context, body) as Fiber.RuntimeFiber<A, E | LE>
+        if (entry && startsInterrupted(instance_.received())) fiber.unsafeInterruptAsFork(FiberId.none)
+        return Effect.flatMap(Fiber.await(fiber), identity).pipe(
+          Effect.onInterrupt(() => stopMain(instance, fiber))
+        )
+      }),
+    (instance, exit) => Effect.zipRight(runShutdown(instance), Scope.close(instance.resources, exit))
+  )
+}
 
 /** @internal */
 export const main = <A, E, R, ROut = never, LE = never>(
   program: Effect.Effect<A, E, R>,
   options?: options_.MainOptions<ROut, LE>
 ): Effect.Effect<A, E | LE, Exclude<R, Threading.Threading | ROut>> =>
-  Effect.suspend(() => {
-    const read = options_.read(options, ["layer"])
-    return read instanceof errors.ThreadError
-      ? Effect.die(read)
-      : mainWith(program, options, read.layer as Layer.Layer<ROut, LE, any> | undefined, false)
-  })
+  validated(() => validate.main(program, options), (input) => mainWith(program, input, false))
 
 /** @internal */
 export const layer = (options?: options_.Options): Layer.Layer<Threading.Threading> =>
   Layer.scoped(
     instance_.tag,
-    validated(options, (resolved) =>
+    validated(() => validate.layer(options), (resolved) =>
       Effect.gen(function*() {
         const mainEnded = yield* Deferred.make<void>()
         const instance = yield* Effect.acquireRelease(

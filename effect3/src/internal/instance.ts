@@ -19,9 +19,10 @@ import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
 import { canRegisterAtExit, type Phase, signalCutsJoin } from "./lifecycle.js"
-import * as options_ from "./options.js"
+import type * as options_ from "./options.js"
 import * as signals from "./signals.js"
 import { currentThread, ThreadImpl } from "./thread.js"
+import * as validate from "./validate.js"
 
 /** @internal */
 export const ThreadingTypeId: Threading.TypeId = Symbol.for("effect-threading/Threading") as Threading.TypeId
@@ -285,9 +286,8 @@ export const atExit = <X, E, R>(
 ): Effect.Effect<void, errors.ThreadError, Threading.Threading | R> =>
   Effect.contextWithEffect((context: Context.Context<Threading.Threading | R>) => {
     const instance = Context.get(context, tag) as ThreadingImpl
-    if (!Effect.isEffect(effect)) {
-      return Effect.fail(errors.make(`atExit expects an Effect (got ${options_.describeValue(effect)})`))
-    }
+    const invalid = validate.atExit(effect)
+    if (invalid !== undefined) return Effect.fail(invalid)
     return instance.addHook(Effect.provide(effect, context))
       ? Effect.void
       : Effect.fail(errors.make(errors.messages.atExitAfterShutdown))

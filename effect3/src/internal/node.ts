@@ -12,14 +12,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import type * as Layer from "effect/Layer"
 import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
 import { entryInstance, received, receiveSignal } from "./instance.js"
-import * as options_ from "./options.js"
+import { maxTimerMillis } from "./messages.js"
 import * as text from "./reportText.js"
 import * as signals from "./signals.js"
+import * as validate from "./validate.js"
 
 /** The command that installs what `runMain` needs, for this edition. */
 const installHint = "npm install @effect/platform@^0.97 @effect/platform-node@^0.108"
@@ -63,8 +63,13 @@ const carryOut = (decision: signals.Decision): void => {
   }
 }
 
-/** The bound after the signal that cut the wait: exit, whatever still runs. */
-const armDeadline = (millis: number, code: number): void => {
+/**
+ * The bound after the signal that cut the wait: exit, whatever still runs. At
+ * most what a Node timer holds (beyond it, Node fires it at once): the exit
+ * then comes earlier, still within the bound.
+ */
+const armDeadline = (decided: number, code: number): void => {
+  const millis = Math.min(decided, maxTimerMillis)
   setTimeout(() => {
     process.stderr.write(`${text.deadlineFired(Duration.format(Duration.millis(millis)))}\n`)
     process.exit(code)
@@ -82,6 +87,7 @@ export const runMain = <A, E>(
   program: Effect.Effect<A, E, any>,
   options?: Threading.RunMainOptions<any, any>
 ): void => {
+  const input = validate.runMain(program, options)
   let adapter: Adapter = { _tag: "Loading" }
   // NodeRuntime.runMain interrupts the root fiber on the first signal and then
   // stops listening; this listener counts every signal and does what the
@@ -94,15 +100,14 @@ export const runMain = <A, E>(
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     adapter = { _tag: "Loaded" }
-    // A throwing getter makes the program die with a ThreadError naming the
-    // option, as an invalid value does.
-    const read = options_.read(options, ["disablePrettyLogger", "layer"])
-    const main = read instanceof ThreadError
-      ? Effect.die(read)
-      : mainWith(program, options, read.layer as Layer.Layer<any, any, any> | undefined, true)
+    // Bad input (`validate.ts`) makes the program die with the ThreadError
+    // naming it, before anything runs: exit code 1, the error on stderr.
+    const main = input instanceof ThreadError
+      ? Effect.die(input)
+      : mainWith(program as Effect.Effect<A, E>, input, true)
     NodeRuntime.runMain(main, {
       disableErrorReporting: true,
-      disablePrettyLogger: !(read instanceof ThreadError) && read.disablePrettyLogger === true,
+      disablePrettyLogger: !(input instanceof ThreadError) && input.disablePrettyLogger,
       teardown: (exit) => {
         const signalled = received()
         if (Exit.isFailure(exit) && signals.printsFailure(signalled, Cause.isInterruptedOnly(exit.cause))) {

@@ -14,9 +14,9 @@ import type * as Fiber from "effect/Fiber"
 import type * as Thread from "../Thread.js"
 import type { ThreadingImpl } from "./instance.js"
 import type { Cut } from "./lifecycle.js"
-import * as options_ from "./options.js"
 import * as text from "./reportText.js"
 import { names, type ThreadImpl } from "./thread.js"
+import { describe } from "./validate.js"
 
 /**
  * Writes a report of the library — a failure no one else handles — to
@@ -54,7 +54,7 @@ const callExcepthook = (
     const result: unknown = hook(thread, cause)
     return Effect.isEffect(result)
       ? result as Effect.Effect<void>
-      : Effect.die(new TypeError(`excepthook returned ${options_.describeValue(result)}, not an Effect`))
+      : Effect.die(new TypeError(`excepthook returned ${describe(result)}, not an Effect`))
   })
 
 /**

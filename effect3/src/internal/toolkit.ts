@@ -18,17 +18,17 @@ import type * as Thread from "../Thread.js"
 import type * as Threading from "../Threading.js"
 import * as errors from "./errors.js"
 import type { ThreadingImpl } from "./instance.js"
-import * as options_ from "./options.js"
 import { reportThreadFailure } from "./report.js"
 import { currentThread, ThreadImpl } from "./thread.js"
-import { makeWith, spawn, start } from "./threadOps.js"
+import { makeWith, spawnWith, start } from "./threadOps.js"
+import * as validate from "./validate.js"
 
 // -----------------------------------------------------------------------------
 // daemon / nonDaemon
 // -----------------------------------------------------------------------------
 
 /**
- * `spawn` with the daemon flag set. The name is read when the effect runs
+ * `spawn` with the daemon flag set. The input is checked when the effect runs
  * (not by spreading the options at call time), so that a throwing getter is a
  * `ThreadError`, not an exception.
  */
@@ -37,9 +37,9 @@ const spawnWithFlag = <A, E, R>(
   options: Thread.ShorthandOptions | undefined,
   daemon: boolean
 ): Effect.Effect<Thread.Thread<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  options === undefined ? spawn(effect, { daemon }) : Effect.suspend(() => {
-    const read = options_.read(options, ["name"])
-    return read instanceof errors.ThreadError ? Effect.fail(read) : spawn(effect, { name: read.name, daemon })
+  Effect.suspend(() => {
+    const read = validate.shorthand(daemon ? "Thread.daemon" : "Thread.nonDaemon", effect, options)
+    return read instanceof errors.ThreadError ? Effect.fail(read) : spawnWith(effect, { name: read.name, daemon })
   })
 
 /** @internal */
@@ -86,11 +86,11 @@ export const periodic = <A, E, R, Out, R2>(
   options?: Thread.PeriodicOptions
 ): Effect.Effect<Thread.Thread<Out, E>, errors.ThreadError, Threading.Threading | R | R2> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["name", "daemon", "stopOnError", "immediate"])
+    const read = validate.periodic(effect, schedule, options)
     if (read instanceof errors.ThreadError) return Effect.fail(read)
     const run = runOnce(effect, read.stopOnError === true)
     const loop = read.immediate === false ? Effect.schedule(run, schedule) : Effect.repeat(run, schedule)
-    return spawn(loop, { name: read.name, daemon: read.daemon ?? true })
+    return spawnWith(loop, { name: read.name, daemon: read.daemon ?? true })
   })
 
 // -----------------------------------------------------------------------------
@@ -133,17 +133,17 @@ export class TimerImpl<A, E> extends ThreadImpl<Option.Option<A>, E> implements 
 export const isTimer = (u: unknown): u is Thread.Timer<unknown, unknown> =>
   typeof u === "object" && u !== null && TimerTypeId in u
 
-/** @internal */
-export const makeTimer = <A, E, R>(
+/** `makeTimer`, its refusals naming `entry`. */
+const newTimer = <A, E, R>(
+  entry: string,
   interval: Duration.DurationInput,
   effect: Effect.Effect<A, E, R>,
-  options?: Thread.MakeOptions
+  options: Thread.MakeOptions | undefined
 ): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
   Effect.suspend(() => {
-    const read = options_.read(options, ["name", "daemon"])
-    if (read instanceof errors.ThreadError) return Effect.fail(read)
-    const decoded = options_.decodeTimeout("interval", interval)
-    if (decoded instanceof errors.ThreadError) return Effect.fail(decoded)
+    const input = validate.makeTimer(entry, interval, effect, options)
+    if (input instanceof errors.ThreadError) return Effect.fail(input)
+    const { interval: decoded, options: read } = input
     return Effect.gen(function*() {
       const cancelled = yield* Deferred.make<void>()
       const target: Effect.Effect<Option.Option<A>, E, R> = Deferred.await(cancelled).pipe(
@@ -161,13 +161,25 @@ export const makeTimer = <A, E, R>(
   })
 
 /** @internal */
+export const makeTimer = <A, E, R>(
+  interval: Duration.DurationInput,
+  effect: Effect.Effect<A, E, R>,
+  options?: Thread.MakeOptions
+): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
+  newTimer("Thread.makeTimer", interval, effect, options)
+
+/** @internal */
 export const timer = <A, E, R>(
   interval: Duration.DurationInput,
   effect: Effect.Effect<A, E, R>,
   options?: Thread.MakeOptions
 ): Effect.Effect<Thread.Timer<A, E>, errors.ThreadError, Threading.Threading | R> =>
-  Effect.tap(makeTimer(interval, effect, options), start)
+  Effect.tap(newTimer("Thread.timer", interval, effect, options), start)
 
 /** @internal */
-export const cancel = <A, E>(self: Thread.Timer<A, E>): Effect.Effect<void> =>
-  Effect.asVoid(Deferred.succeed((self as TimerImpl<A, E>).cancelled, undefined))
+export const cancel = <A, E>(self: Thread.Timer<A, E>): Effect.Effect<void> => {
+  const invalid = validate.timer("Thread.cancel", self)
+  return invalid === undefined
+    ? Effect.asVoid(Deferred.succeed((self as TimerImpl<A, E>).cancelled, undefined))
+    : Effect.die(invalid)
+}

@@ -93,3 +93,52 @@ describe("runMain with an invalid option (real process)", () => {
     expect(p.err()).toMatch(new RegExp(`^ThreadError: invalid option ${name}: expected a non-negative duration`, "m"))
   })
 })
+
+describe("bad input from plain JavaScript (real process, issue 18)", () => {
+  it.each(
+    [
+      [
+        "Thread.spawn(() => 1)",
+        "target",
+        "ThreadError: Thread.spawn expects an Effect as its target argument (got a function); pass the Effect itself"
+      ],
+      [
+        "Thread.spawn(() => 1, { daemon: true })",
+        "daemon-target",
+        "ThreadError: Thread.spawn expects an Effect as its target argument (got a function); pass the Effect itself"
+      ],
+      [
+        "runMain(program, { shutdownTimeOut })",
+        "unknown-key",
+        "ThreadError: invalid option shutdownTimeOut: not an option of Threading.runMain " +
+        "(did you mean shutdownTimeout?)"
+      ],
+      [
+        "runMain(program, { daemonGrace: \"30 days\" })",
+        "too-long",
+        "ThreadError: invalid option daemonGrace: expected at most 2147483647 milliseconds"
+      ]
+    ] as const
+  )("%s: exit 1 at once with the error on stderr; nothing runs, nothing spins", {
+    timeout: 30_000
+  }, async (_, mode, message) => {
+    const p = startTs("test/fixtures/bad-input.ts", mode)
+    // Bounded: before issue 18, `target` spun at 100% CPU forever in step (a).
+    const ended = await endOf(p, 15_000)
+    expect(p.err()).toMatch(new RegExp(`^${escape(message)}`, "m"))
+    expect(ended.code).toBe(1)
+    expect(p.out()).toEqual([])
+  })
+
+  it("daemonGrace just under a timer's limit: the exit deadline after a signal (grace + 1 s) does not fire at once", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs("test/fixtures/bad-input.ts", "long-grace")
+    await p.waitFor("ready")
+    p.kill("SIGTERM")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["ready", "finalizer done"])
+    expect(ended.code).toBe(143)
+    expect(p.err()).not.toMatch(/TimeoutOverflowWarning|Exiting: still running/)
+  })
+})

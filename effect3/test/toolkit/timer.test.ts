@@ -192,7 +192,9 @@ describe("Thread.makeTimer", () => {
       expect(events).toEqual([[0, "fired"]])
       const result = successOf(exit)
       expect(result._tag).toBe("Left")
-      expect(result._tag === "Left" && result.left.message).toMatch(/^invalid option interval/)
+      expect(result._tag === "Left" && result.left.message).toBe(
+        "Thread.makeTimer expects a non-negative duration as its interval argument (got NaN)"
+      )
     }))
 })
 

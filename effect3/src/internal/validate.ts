@@ -1,0 +1,308 @@
+/**
+ * The one validated boundary: what every public entry checks in what it is
+ * handed — plain JavaScript callers pass anything — before anything runs.
+ * One function per entry's input, returning the input as the core uses it, or
+ * the `ThreadError` that refuses it (the caller fails with it, or dies where
+ * its type has no error channel). The messages name the option or argument;
+ * their texts are in `messages.ts`, shared by both editions.
+ *
+ * The options of an entry are a record of Effect refinements
+ * (`Predicate.isBoolean`, `Effect.isEffect`, `Schedule.isSchedule`...), one
+ * per known key: `Thread.spawn` runs them for every thread, where Effect
+ * 3.22's `Schema.is` costs a few hundred nanoseconds per value (it spreads
+ * its options on every call: measured) — more than this edition's whole
+ * bookkeeping of a spawn. `readOptions.ts` (plain TypeScript, shared by
+ * both editions) reads an options object with them: one pass over the keys
+ * handed in; only a refused input is gone through again, to say what is
+ * wrong.
+ * (This edition's entries take no structured input: the Effect 4 edition
+ * decodes its Duration objects, `ThreadDump` and cluster options with
+ * `Schema`.) `decode.ts` shows values in messages and decodes durations
+ * (what `Duration.decode` would silently turn into zero — negative numbers,
+ * `NaN` — refused first).
+ *
+ * Effect 3's `Clock` treats a sleep longer than a Node timer can hold
+ * (2^31 - 1 ms, about 24.8 days) as infinite: it never wakes. So a finite
+ * `shutdownTimeout`, `mainGrace`, `daemonGrace`, `join` timeout or `Timer`
+ * interval longer than that is refused here rather than silently turned into
+ * "forever" (`Infinity` still means forever where it is allowed).
+ *
+ * @internal
+ */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Predicate from "effect/Predicate"
+import * as Schedule from "effect/Schedule"
+import { describe, duration, finiteOrForever, refuse, rules, ThreadTypeId, TimerTypeId } from "./decode.js"
+import { ThreadError } from "./errors.js"
+import * as messages from "./messages.js"
+import * as options_ from "./options.js"
+import * as readOptions from "./readOptions.js"
+
+// -----------------------------------------------------------------------------
+// Values
+// -----------------------------------------------------------------------------
+
+export {
+  /**
+   * A value as an error message shows it (see `decode.ts`).
+   *
+   * @internal
+   */
+  describe
+}
+
+const isEffect = (u: unknown): u is Effect.Effect<unknown, unknown, unknown> => Effect.isEffect(u)
+const isThread = (u: unknown): u is object => Predicate.hasProperty(u, ThreadTypeId)
+const isTimer = (u: unknown): u is object => Predicate.hasProperty(u, TimerTypeId)
+
+/** `ENTRY expects an Effect as its ARGUMENT argument (got ...)`, with what to write instead. */
+const notAnEffect = (entry: string, input: unknown, argument?: string): ThreadError =>
+  refuse(messages.invalidArgument(entry, "an Effect", describe(input), argument) + messages.effectHint(input))
+
+/**
+ * The effect an entry runs (`Thread.spawn`'s target, `Threading.main`'s
+ * program...): `undefined` if it is an Effect, else the error naming it.
+ *
+ * @internal
+ */
+export const effect = (entry: string, input: unknown, argument?: string): ThreadError | undefined =>
+  isEffect(input) ? undefined : notAnEffect(entry, input, argument)
+
+/**
+ * `Threading.atExit`'s hook (its message predates this module, and is kept).
+ *
+ * @internal
+ */
+export const atExit = (input: unknown): ThreadError | undefined =>
+  isEffect(input) ? undefined : refuse(`atExit expects an Effect (got ${describe(input)})`)
+
+/**
+ * A `Thread` argument (`start`, `join`, `await`, `isAlive`, `interrupt`, `setDaemon`).
+ *
+ * @internal
+ */
+export const thread = (entry: string, input: unknown): ThreadError | undefined =>
+  isThread(input) ? undefined : refuse(messages.invalidArgument(entry, "a Thread", describe(input)))
+
+/**
+ * A `Timer` argument (`cancel`).
+ *
+ * @internal
+ */
+export const timer = (entry: string, input: unknown): ThreadError | undefined =>
+  isTimer(input) ? undefined : refuse(messages.invalidArgument(entry, "a Timer", describe(input)))
+
+/**
+ * `Thread.setDaemon`'s flag.
+ *
+ * @internal
+ */
+export const daemonFlag = (input: unknown): ThreadError | undefined =>
+  Predicate.isBoolean(input)
+    ? undefined
+    : refuse(messages.invalidArgument("Thread.setDaemon", "a boolean", describe(input), "daemon"))
+
+// -----------------------------------------------------------------------------
+// Options
+// -----------------------------------------------------------------------------
+
+const { any, field } = readOptions
+
+/** `readOptions.read`, a refusal as a `ThreadError`. */
+const read = <F extends readOptions.Fields>(
+  spec: readOptions.Spec<F>,
+  entry: string,
+  input: unknown
+): readOptions.Checked<F> | ThreadError => {
+  const options = readOptions.read(spec, entry, input, describe)
+  return readOptions.isRefused(options) ? refuse(options.refused) : options
+}
+
+const boolean = field(Predicate.isBoolean, messages.expected.boolean)
+const string = field(Predicate.isString, messages.expected.string)
+
+const MakeOptions = { name: string, daemon: boolean }
+const ShorthandOptions = { name: string }
+const PeriodicOptions = { ...MakeOptions, stopOnError: boolean, immediate: boolean }
+const JoinOptions = { timeout: any }
+const InstanceOptions = {
+  shutdownTimeout: any,
+  daemonGrace: any,
+  mainGrace: any,
+  excepthook: field(Predicate.isFunction, messages.expected.excepthook)
+}
+const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.expected.layer) }
+/**
+ * The options only the Node entry point (`runMain`) has. A new one: its field
+ * here, its decoding in `nodeOptions`, its type in `options.ts`
+ * (`ResolvedEntry`) and `Threading.ts`.
+ */
+const NodeOptions = { disablePrettyLogger: boolean }
+const RunMainOptions = { ...MainOptions, ...NodeOptions }
+
+const makeSpec = readOptions.spec(MakeOptions)
+const shorthandSpec = readOptions.spec(ShorthandOptions)
+const periodicSpec = readOptions.spec(PeriodicOptions)
+const joinSpec = readOptions.spec(JoinOptions)
+const instanceSpec = readOptions.spec(InstanceOptions)
+const mainSpec = readOptions.spec(MainOptions)
+const runMainSpec = readOptions.spec(RunMainOptions)
+
+/** The options of `make` and `spawn`, checked. @internal */
+export type MakeOptions = readOptions.Checked<typeof MakeOptions>
+
+// -----------------------------------------------------------------------------
+// Thread
+// -----------------------------------------------------------------------------
+
+/**
+ * The options of `Thread.make`, `Thread.spawn` (their target is checked by
+ * `effect`, as the call is made).
+ *
+ * @internal
+ */
+export const makeOptions = (entry: string, options: unknown): MakeOptions | ThreadError =>
+  read(makeSpec, entry, options)
+
+/**
+ * `Thread.daemon`, `Thread.nonDaemon`.
+ *
+ * @internal
+ */
+export const shorthand = (
+  entry: string,
+  input: unknown,
+  options: unknown
+): readOptions.Checked<typeof ShorthandOptions> | ThreadError =>
+  isEffect(input) ? read(shorthandSpec, entry, options) : notAnEffect(entry, input, "effect")
+
+/**
+ * `Thread.periodic`.
+ *
+ * @internal
+ */
+export const periodic = (
+  input: unknown,
+  schedule: unknown,
+  options: unknown
+): readOptions.Checked<typeof PeriodicOptions> | ThreadError => {
+  if (!isEffect(input)) return notAnEffect("Thread.periodic", input, "effect")
+  if (!Schedule.isSchedule(schedule)) {
+    return refuse(messages.invalidArgument("Thread.periodic", "a Schedule", describe(schedule), "schedule"))
+  }
+  return read(periodicSpec, "Thread.periodic", options)
+}
+
+/**
+ * `Thread.timer`, `Thread.makeTimer`: the interval (a negative number counts
+ * as zero, as in Python), the effect, the options.
+ *
+ * @internal
+ */
+export const makeTimer = (
+  entry: string,
+  interval: unknown,
+  input: unknown,
+  options: unknown
+): { readonly interval: Duration.Duration; readonly options: MakeOptions } | ThreadError => {
+  const decoded = duration({ entry, argument: "interval" }, interval, rules.timeout)
+  if (decoded instanceof ThreadError) return decoded
+  if (!isEffect(input)) return notAnEffect(entry, input, "effect")
+  const read_ = read(makeSpec, entry, options)
+  return read_ instanceof ThreadError ? read_ : { interval: decoded, options: read_ }
+}
+
+/**
+ * `Thread.join`'s options: the timeout (a negative number counts as zero, as
+ * in Python), `undefined` for none.
+ *
+ * @internal
+ */
+export const join = (options: unknown): Duration.Duration | undefined | ThreadError => {
+  const read_ = read(joinSpec, "Thread.join", options)
+  if (read_ instanceof ThreadError) return read_
+  return read_.timeout === undefined ? undefined : duration("timeout", read_.timeout, rules.timeout)
+}
+
+// -----------------------------------------------------------------------------
+// Threading
+// -----------------------------------------------------------------------------
+
+/** The instance options among `options`, decoded and filled in. */
+const resolve = (options: readOptions.Checked<typeof InstanceOptions>): options_.Resolved | ThreadError => {
+  const shutdownTimeout = finiteOrForever("shutdownTimeout", options.shutdownTimeout)
+  if (shutdownTimeout instanceof ThreadError) return shutdownTimeout
+  const daemonGrace = options.daemonGrace === undefined
+    ? options_.DEFAULT_DAEMON_GRACE
+    : duration("daemonGrace", options.daemonGrace, rules.grace)
+  if (daemonGrace instanceof ThreadError) return daemonGrace
+  const mainGrace = finiteOrForever("mainGrace", options.mainGrace)
+  if (mainGrace instanceof ThreadError) return mainGrace
+  const excepthook = options.excepthook as options_.Resolved["excepthook"]
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
+}
+
+/**
+ * `Threading.layer`'s options.
+ *
+ * @internal
+ */
+export const layer = (options: unknown): options_.Resolved | ThreadError => {
+  const read_ = read(instanceSpec, "Threading.layer", options)
+  return read_ instanceof ThreadError ? read_ : resolve(read_)
+}
+
+/**
+ * An entry point's input, checked: the instance's options and the app's layer.
+ *
+ * @internal
+ */
+export interface Entry {
+  readonly options: options_.Resolved
+  readonly layer: Layer.Layer<any, any, any> | undefined
+}
+
+/**
+ * `Threading.main`'s input.
+ *
+ * @internal
+ */
+export const main = (program: unknown, options: unknown): Entry | ThreadError => {
+  const invalid = effect("Threading.main", program, "program")
+  if (invalid !== undefined) return invalid
+  const read_ = read(mainSpec, "Threading.main", options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  return resolved instanceof ThreadError ? resolved : { options: resolved, layer: read_.layer }
+}
+
+/**
+ * The Node entry point's input (`runMain`), checked: `main`'s, and its own
+ * options (`options_.ResolvedEntry`).
+ *
+ * @internal
+ */
+export interface NodeEntry extends Entry, options_.ResolvedEntry {}
+
+/** The Node entry point's own options, decoded and filled in. */
+const nodeOptions = (options: readOptions.Checked<typeof NodeOptions>): options_.ResolvedEntry | ThreadError => ({
+  disablePrettyLogger: options.disablePrettyLogger === true
+})
+
+/**
+ * `Threading.runMain`.
+ *
+ * @internal
+ */
+export const runMain = (program: unknown, options: unknown): NodeEntry | ThreadError => {
+  const invalid = effect("Threading.runMain", program, "program")
+  if (invalid !== undefined) return invalid
+  const read_ = read(runMainSpec, "Threading.runMain", options)
+  if (read_ instanceof ThreadError) return read_
+  const resolved = resolve(read_)
+  if (resolved instanceof ThreadError) return resolved
+  const node = nodeOptions(read_)
+  return node instanceof ThreadError ? node : { options: resolved, layer: read_.layer, ...node }
+}
