@@ -11,6 +11,7 @@ export interface Options {
   readonly daemonGrace?: Duration.Input | undefined
   readonly mainGrace?: Duration.Input | undefined
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  readonly excepthookTimeout?: Duration.Input | undefined
 }
 
 /** @internal */
@@ -26,10 +27,15 @@ export interface Resolved {
   /** `undefined` means "wait for the main program's finalizers", as Python does. */
   readonly mainGrace: Duration.Duration | undefined
   readonly excepthook: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  /** How long a user's excepthook may run before it is given up. */
+  readonly excepthookTimeout: Duration.Duration
 }
 
 /** @internal */
 export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
+
+/** @internal */
+export const DEFAULT_EXCEPTHOOK_TIMEOUT: Duration.Duration = Duration.seconds(5)
 
 const invalid = (name: string, input: unknown, why: string) =>
   new ThreadError({ message: `invalid option ${name}: ${why} (got ${describe(input)})` })
@@ -135,7 +141,7 @@ export const decodeTimeout = (name: string, input: Duration.Input): Duration.Dur
  * @internal
  */
 export const resolve = (input: Options | undefined): Resolved | ThreadError => {
-  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook"])
+  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook", "excepthookTimeout"])
   if (options instanceof ThreadError) return options
   let shutdownTimeout: Duration.Duration | undefined = undefined
   if (options.shutdownTimeout !== undefined) {
@@ -159,7 +165,13 @@ export const resolve = (input: Options | undefined): Resolved | ThreadError => {
   if (excepthook !== undefined && typeof excepthook !== "function") {
     return invalid("excepthook", excepthook, "expected a function (thread, cause) => Effect<void>")
   }
-  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
+  let excepthookTimeout = DEFAULT_EXCEPTHOOK_TIMEOUT
+  if (options.excepthookTimeout !== undefined) {
+    const decoded = decodeDuration("excepthookTimeout", options.excepthookTimeout, false)
+    if (decoded instanceof ThreadError) return decoded
+    excepthookTimeout = decoded
+  }
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook, excepthookTimeout }
 }
 
 /**
@@ -170,6 +182,7 @@ export const resolve = (input: Options | undefined): Resolved | ThreadError => {
 export interface EntryOptions {
   readonly disablePrettyLogger?: boolean | undefined
   readonly drainDelay?: Duration.Input | undefined
+  readonly uncaught?: "shutdown" | "crash" | undefined
 }
 
 /** @internal */
@@ -177,16 +190,19 @@ export interface ResolvedEntry {
   readonly disablePrettyLogger: boolean
   /** Zero: no drain, the first signal stops the app at once. */
   readonly drainDelay: Duration.Duration
+  /** What an uncaught exception (or unhandled rejection) does: stop as after a signal, or Node's crash. */
+  readonly uncaught: "shutdown" | "crash"
 }
 
 /**
  * Validates and fills in the options of an entry point, as `resolve` does an
- * instance's: `drainDelay` must be a finite, non-negative duration.
+ * instance's: `drainDelay` must be a finite, non-negative duration, `uncaught`
+ * `"shutdown"` or `"crash"`.
  *
  * @internal
  */
 export const resolveEntry = (input: EntryOptions | undefined): ResolvedEntry | ThreadError => {
-  const options = read(input, ["disablePrettyLogger", "drainDelay"])
+  const options = read(input, ["disablePrettyLogger", "drainDelay", "uncaught"])
   if (options instanceof ThreadError) return options
   let drainDelay = Duration.zero
   if (options.drainDelay !== undefined) {
@@ -194,5 +210,9 @@ export const resolveEntry = (input: EntryOptions | undefined): ResolvedEntry | T
     if (decoded instanceof ThreadError) return decoded
     drainDelay = decoded
   }
-  return { disablePrettyLogger: options.disablePrettyLogger === true, drainDelay }
+  const uncaught = options.uncaught ?? "shutdown"
+  if (uncaught !== "shutdown" && uncaught !== "crash") {
+    return invalid("uncaught", uncaught, "expected \"shutdown\" or \"crash\"")
+  }
+  return { disablePrettyLogger: options.disablePrettyLogger === true, drainDelay, uncaught }
 }

@@ -1,9 +1,11 @@
 /**
  * The Node entry point, `Threading.runMain`: a thin adapter that runs
  * `mainWith` under `NodeRuntime.runMain`, listens to the process's signals and
- * carries out what the signal policy (`./signals.ts`) decides — interrupt the
- * main program, arm the exit deadline, exit — and the teardown (the exit code,
- * the failure printed).
+ * to the faults from outside Effect (`./faults.ts`: uncaught exceptions, a
+ * closed stdout) and carries out what the signal policy (`./signals.ts`)
+ * decides — interrupt the main program, arm the exit deadline, exit — and the
+ * teardown (the exit code, the failure printed). What must hold while
+ * JavaScript is blocked (`./watchdog.ts`) it arms as the policy says.
  *
  * @internal
  */
@@ -16,10 +18,14 @@ import type * as Layer from "effect/Layer"
 import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
-import { entryInstance, received, receiveSignal } from "./instance.js"
+import * as faults from "./faults.js"
+import { entryInstance, received, receiveSignal, type ThreadingImpl } from "./instance.js"
 import * as options_ from "./options.js"
+import { report } from "./report.js"
 import * as text from "./reportText.js"
+import { StoppingHook } from "./shutdown.js"
 import * as signals from "./signals.js"
+import * as watchdog from "./watchdog.js"
 
 /** The command that installs what `runMain` needs, for this edition. */
 const installHint = "npm install @effect/platform@^0.97 @effect/platform-node@^0.108"
@@ -45,8 +51,8 @@ const entryOf = (adapter: Adapter): signals.Entry => {
   }
 }
 
-/** Carries out what the policy decided for a signal. */
-const carryOut = (decision: signals.Decision): void => {
+/** Carries out what the policy decided for an event (`received`, counted). */
+const carryOut = (decision: signals.Decision, received: signals.Received): void => {
   for (const action of decision.actions) {
     switch (action._tag) {
       case "InterruptMain":
@@ -55,7 +61,7 @@ const carryOut = (decision: signals.Decision): void => {
       case "StartDrain": // never decided without a drainDelay
         break
       case "ArmDeadline":
-        armDeadline(action.millis, decision.code)
+        armDeadline(action.millis, decision.code, received)
         break
       case "Exit":
         process.exit(decision.code)
@@ -63,12 +69,74 @@ const carryOut = (decision: signals.Decision): void => {
   }
 }
 
-/** The bound after the signal that cut the wait: exit, whatever still runs. */
-const armDeadline = (millis: number, code: number): void => {
+/**
+ * The bound after the event that cut the wait: exit, whatever still runs —
+ * and, should JavaScript be blocked then, the watchdog a little later.
+ */
+const armDeadline = (millis: number, code: number, received: signals.Received): void => {
   setTimeout(() => {
     process.stderr.write(`${text.deadlineFired(Duration.format(Duration.millis(millis)))}\n`)
     process.exit(code)
   }, millis).unref()
+  armWatchdog(millis + signals.watchdogMarginMillis, "the signal", received)
+}
+
+/** The watchdog (`./watchdog.ts`), `millis` after `what`, with the signal the policy says. */
+const armWatchdog = (millis: number, what: string, received: signals.Received): watchdog.Disarm => {
+  const signal = signals.watchdogSignal(received, signals.releasesSignals(received, entryInstance()?.phase))
+  return watchdog.arm(millis, signal, text.watchdogFired(Duration.format(Duration.millis(millis)), what, signal))
+}
+
+/**
+ * Gives the signals back to the operating system for good once the policy
+ * says so, from the second event on (idempotent): before the event is acted
+ * on.
+ */
+const releaseSignals = (received: signals.Received): void => {
+  if (signals.releasesSignals(received, entryInstance()?.phase)) watchdog.releaseSignals(signals.handledSignals)
+}
+
+/**
+ * What the entry does as step (c) of its instance begins (`StoppingHook`):
+ * gives the signals back to the operating system, and, if threads are to be
+ * stopped, arms the watchdog for `daemonGrace` + a margin — the bounds that
+ * hold even if a finalizer blocks JavaScript. When (c) ends, the watchdog is
+ * disarmed and the listeners come back (unless a second event came
+ * meanwhile): after (c), `launch`'s layer is released, and a signal then
+ * cuts the waits of the instances it holds.
+ */
+const onStopping = (self: ThreadingImpl, threads: number): watchdog.Disarm => {
+  if (self !== entryInstance() || !signals.releasesSignals(received(), self.phase)) return noDisarm
+  const restore = watchdog.releaseSignals(signals.handledSignals)
+  const disarm = threads === 0
+    ? noDisarm
+    : armWatchdog(
+      Duration.toMillis(self.options.daemonGrace) + signals.watchdogMarginMillis,
+      "step (c) began",
+      received()
+    )
+  return () => {
+    disarm()
+    if (!signals.releasesSignals(received(), "Done")) restore()
+  }
+}
+
+const noDisarm: watchdog.Disarm = () => {}
+
+/**
+ * Reports a fault from outside Effect on stderr, as the library's other
+ * reports are (`Console.error`): at once, written straight to stderr, if the
+ * process exits now or there is no instance yet.
+ */
+const reportFault = (error: unknown, origin: signals.Fault, decision: signals.Decision): void => {
+  const cause = Cause.die(error)
+  const exits = decision.actions.some((action) => action._tag === "Exit")
+  if (exits || entryInstance() === undefined) {
+    const line = exits ? text.uncaughtExit(origin, decision.code) : text.uncaught(origin, decision.code)
+    process.stderr.write(`${line}\n${Cause.pretty(cause)}\n`)
+  } else {
+    Effect.runFork(report(text.uncaught(origin, decision.code), cause))
+  }
 }
 
 /**
@@ -83,26 +151,45 @@ export const runMain = <A, E>(
   options?: Threading.RunMainOptions<any, any>
 ): void => {
   let adapter: Adapter = { _tag: "Loading" }
+  // A throwing getter makes the program die with a ThreadError naming the
+  // option, as an invalid value does.
+  const entry = options_.resolveEntry(options)
   // NodeRuntime.runMain interrupts the root fiber on the first signal and then
-  // stops listening; this listener counts every signal and does what the
-  // policy says.
-  const listener = (signal: signals.Signal) => carryOut(signals.decide(receiveSignal(signal), entryOf(adapter)))
-  process.on("SIGINT", listener)
-  process.on("SIGTERM", listener)
+  // stops listening; this listener counts every signal (and fault) and does
+  // what the policy says.
+  const onEvent = (event: signals.Event, error?: unknown) => {
+    const next = signals.count(received(), event)
+    // First of all: what follows may run the shutdown on, synchronously, up to a hook that blocks JavaScript
+    // (and a signal caught meanwhile would reach no listener once they are removed).
+    releaseSignals(next)
+    const decision = signals.decide(next, entryOf(adapter), event)
+    // a fault is reported before anything it causes
+    if (!signals.isSignal(event)) reportFault(error, event, decision)
+    carryOut(decision, receiveSignal(event))
+  }
+  for (const signal of signals.handledSignals) process.on(signal, onEvent)
+  if (entry instanceof ThreadError || entry.uncaught === "shutdown") {
+    faults.listenUncaught((error, origin) => onEvent(origin, error))
+  }
+  faults.guardStdio()
 
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     adapter = { _tag: "Loaded" }
-    // A throwing getter makes the program die with a ThreadError naming the
-    // option, as an invalid value does.
-    const read = options_.read(options, ["disablePrettyLogger", "layer"])
+    const read = options_.read(options, ["layer"])
     const main = read instanceof ThreadError
       ? Effect.die(read)
-      : mainWith(program, options, read.layer as Layer.Layer<any, any, any> | undefined, true)
+      : entry instanceof ThreadError
+      ? Effect.die(entry)
+      : Effect.provideService(
+        mainWith(program, options, read.layer as Layer.Layer<any, any, any> | undefined, true),
+        StoppingHook,
+        onStopping
+      )
     NodeRuntime.runMain(main, {
       disableErrorReporting: true,
-      disablePrettyLogger: !(read instanceof ThreadError) && read.disablePrettyLogger === true,
+      disablePrettyLogger: !(entry instanceof ThreadError) && entry.disablePrettyLogger,
       teardown: (exit) => {
         const signalled = received()
         if (Exit.isFailure(exit) && signals.printsFailure(signalled, Cause.isInterruptedOnly(exit.cause))) {

@@ -11,6 +11,7 @@ export interface Options {
   readonly daemonGrace?: Duration.DurationInput | undefined
   readonly mainGrace?: Duration.DurationInput | undefined
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  readonly excepthookTimeout?: Duration.DurationInput | undefined
 }
 
 /** @internal */
@@ -26,10 +27,15 @@ export interface Resolved {
   /** `undefined` means "wait for the main program's finalizers", as Python does. */
   readonly mainGrace: Duration.Duration | undefined
   readonly excepthook: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  /** How long a user's excepthook may run before it is given up. */
+  readonly excepthookTimeout: Duration.Duration
 }
 
 /** @internal */
 export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
+
+/** @internal */
+export const DEFAULT_EXCEPTHOOK_TIMEOUT: Duration.Duration = Duration.seconds(5)
 
 const invalid = (name: string, input: unknown, why: string) =>
   new ThreadError({ message: `invalid option ${name}: ${why} (got ${describe(input)})` })
@@ -135,7 +141,7 @@ export const decodeTimeout = (name: string, input: Duration.DurationInput): Dura
  * @internal
  */
 export const resolve = (input: Options | undefined): Resolved | ThreadError => {
-  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook"])
+  const options = read(input, ["shutdownTimeout", "daemonGrace", "mainGrace", "excepthook", "excepthookTimeout"])
   if (options instanceof ThreadError) return options
   let shutdownTimeout: Duration.Duration | undefined = undefined
   if (options.shutdownTimeout !== undefined) {
@@ -159,5 +165,44 @@ export const resolve = (input: Options | undefined): Resolved | ThreadError => {
   if (excepthook !== undefined && typeof excepthook !== "function") {
     return invalid("excepthook", excepthook, "expected a function (thread, cause) => Effect<void>")
   }
-  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
+  let excepthookTimeout = DEFAULT_EXCEPTHOOK_TIMEOUT
+  if (options.excepthookTimeout !== undefined) {
+    const decoded = decodeDuration("excepthookTimeout", options.excepthookTimeout, false)
+    if (decoded instanceof ThreadError) return decoded
+    excepthookTimeout = decoded
+  }
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook, excepthookTimeout }
+}
+
+/**
+ * The options only the Node entry point (`runMain`) has.
+ *
+ * @internal
+ */
+export interface EntryOptions {
+  readonly disablePrettyLogger?: boolean | undefined
+  readonly uncaught?: "shutdown" | "crash" | undefined
+}
+
+/** @internal */
+export interface ResolvedEntry {
+  readonly disablePrettyLogger: boolean
+  /** What an uncaught exception (or unhandled rejection) does: stop as after a signal, or Node's crash. */
+  readonly uncaught: "shutdown" | "crash"
+}
+
+/**
+ * Validates and fills in the options of the entry point, as `resolve` does an
+ * instance's: `uncaught` must be `"shutdown"` or `"crash"`.
+ *
+ * @internal
+ */
+export const resolveEntry = (input: EntryOptions | undefined): ResolvedEntry | ThreadError => {
+  const options = read(input, ["disablePrettyLogger", "uncaught"])
+  if (options instanceof ThreadError) return options
+  const uncaught = options.uncaught ?? "shutdown"
+  if (uncaught !== "shutdown" && uncaught !== "crash") {
+    return invalid("uncaught", uncaught, "expected \"shutdown\" or \"crash\"")
+  }
+  return { disablePrettyLogger: options.disablePrettyLogger === true, uncaught }
 }
