@@ -495,6 +495,25 @@ describe("what the shutdown says, through the app's logger", () => {
 })
 
 describe("excepthook", () => {
+  it.effect("a thread that ends itself with Effect.interrupt ends quietly (Python's sys.exit() in a thread)", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          const t = yield* Thread.spawn(
+            Effect.andThen(record("before"), Effect.andThen(Effect.interrupt, record("never"))),
+            { name: "quitter" }
+          )
+          yield* Thread.join(t)
+          yield* record("main done")
+        })).pipe(logger.withLogger)
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["before", "main done"])
+      expect(logger.entries).toEqual([])
+    }))
+
   it.effect("by default logs `Exception in thread NAME:` and the cause at level Error; the others go on", () =>
     Effect.gen(function*() {
       const logger = makeTestLogger()

@@ -401,6 +401,25 @@ describe("the shutdown sequence", () => {
 })
 
 describe("excepthook", () => {
+  it.effect("a thread that ends itself with Effect.interrupt ends quietly (Python's sys.exit() in a thread)", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          const t = yield* Thread.spawn(
+            Effect.andThen(record("before"), Effect.andThen(Effect.interrupt, record("never"))),
+            { name: "quitter" }
+          )
+          yield* Thread.join(t)
+          yield* record("main done")
+        })).pipe(Effect.withConsole(console))
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["before", "main done"])
+      expect(err).toEqual([])
+    }))
+
   it.effect("by default prints `Exception in thread NAME:` and the cause on stderr; the others go on", () =>
     Effect.gen(function*() {
       const { console, err } = makeTestConsole()
