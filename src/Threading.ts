@@ -162,9 +162,23 @@ export interface Options {
    * loggers (Effect's default and pretty loggers print it on stderr, the
    * cause `Cause.pretty`-printed after it). A hook that fails is reported
    * (`Exception in threading.excepthook:`), then the thread's failure. Must
-   * be a function.
+   * be a function. A hook is bounded: see `excepthookTimeout`.
    */
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  /**
+   * The longest a custom `excepthook` may run for one failure. Default: 5
+   * seconds. A hook still running then is given up — interrupted, not
+   * waited for — and the thread's failure is reported by the default hook
+   * after `threading.excepthook did not end within excepthookTimeout (5s);
+   * given up:`, so that a hook can neither hold the exit open (a failed
+   * non-daemon thread is alive until its hook ends) nor hide the failure it
+   * was given. A hook still running when its thread is stopped (step (c),
+   * `Thread.interrupt`) or left behind at exit (`daemonGrace`) is given up
+   * in the same way, at once. Any finite, non-negative `Duration.Input`.
+   *
+   * @since 1.1.0
+   */
+  readonly excepthookTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -248,6 +262,25 @@ export interface LaunchOptions extends Options {
    * @since 1.1.0
    */
   readonly drainDelay?: Duration.Input | undefined
+  /**
+   * What an uncaught exception (a timer's callback threw) or an unhandled
+   * promise rejection — a fault from outside Effect — does. Default:
+   * `"shutdown"`: it is logged at level Error (`Uncaught exception outside
+   * Effect; shutting down as after a signal (exit code 1)`, the error and
+   * its stack as the cause) and the program stops as after a first signal:
+   * the main program is interrupted, the non-daemon threads are waited for
+   * (bounded by `shutdownTimeout`), the `atExit` hooks and the daemons'
+   * finalizers run (bounded by `daemonGrace`), and the exit code is 1. A
+   * second fault or a signal cuts the wait as a second signal does; a third
+   * exits at once. `"crash"`: Node's own behaviour, the stack printed and
+   * exit 1 at once, nothing else run. (An app that listens to
+   * `unhandledRejection` itself, or runs with `--unhandled-rejections=warn`,
+   * keeps its rejections.) See docs/shutdown.md, "Faults from outside
+   * Effect".
+   *
+   * @since 1.1.0
+   */
+  readonly uncaught?: "shutdown" | "crash" | undefined
 }
 
 /**

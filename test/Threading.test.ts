@@ -495,6 +495,25 @@ describe("what the shutdown says, through the app's logger", () => {
 })
 
 describe("excepthook", () => {
+  it.effect("a thread that ends itself with Effect.interrupt ends quietly (Python's sys.exit() in a thread)", () =>
+    Effect.gen(function*() {
+      const logger = makeTestLogger()
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          const t = yield* Thread.spawn(
+            Effect.andThen(record("before"), Effect.andThen(Effect.interrupt, record("never"))),
+            { name: "quitter" }
+          )
+          yield* Thread.join(t)
+          yield* record("main done")
+        })).pipe(logger.withLogger)
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["before", "main done"])
+      expect(logger.entries).toEqual([])
+    }))
+
   it.effect("by default logs `Exception in thread NAME:` and the cause at level Error; the others go on", () =>
     Effect.gen(function*() {
       const logger = makeTestLogger()
@@ -563,6 +582,132 @@ describe("excepthook", () => {
       ])
       expect(logger.entries.map((entry) => entry.annotations.thread)).toEqual(["Thread-1", "Thread-1"])
     }))
+
+  describe("is bounded (excepthookTimeout)", () => {
+    /** The entries as [level, message, the cause's first line, the thread annotation]. */
+    const entriesOf = (logger: ReturnType<typeof makeTestLogger>) =>
+      logger.entries.map(({ annotations, cause, level, message }) => [
+        level,
+        message,
+        cause === undefined || cause === "" ? undefined : cause.split("\n")[0],
+        annotations.thread
+      ])
+
+    const failingJob = Effect.asVoid(Thread.spawn(Effect.fail(new Error("job failure")), { name: "job" }))
+
+    it.effect("a hook still running after excepthookTimeout is given up; the thread's failure is reported", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { endedAt, exit } = yield* runVirtual(
+          Threading.main(failingJob, { excepthook: () => Effect.never, excepthookTimeout: "2 seconds" }).pipe(
+            logger.withLogger
+          )
+        )
+        expect(exit).toEqual(Exit.void)
+        // the failed non-daemon was waited for until then, not longer
+        expect(endedAt).toBe(2000)
+        expect(entriesOf(logger)).toEqual([
+          [
+            "Error",
+            "threading.excepthook did not end within excepthookTimeout (2s); given up:",
+            undefined,
+            "job"
+          ],
+          ["Error", "Exception in thread job:", "Error: job failure", "job"]
+        ])
+      }))
+
+    it.effect("by default after 5 seconds, and a hook that cannot be interrupted cannot hold the exit either", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { endedAt, exit } = yield* runVirtual(
+          Threading.main(failingJob, { excepthook: () => Effect.uninterruptible(Effect.never) }).pipe(
+            logger.withLogger
+          )
+        )
+        expect(exit).toEqual(Exit.void)
+        expect(endedAt).toBe(5000)
+        expect(entriesOf(logger).map(([, message]) => message)).toEqual([
+          "threading.excepthook did not end within excepthookTimeout (5s); given up:",
+          "Exception in thread job:"
+        ])
+      }))
+
+    it.effect("a hook that ends in time is not given up, and nothing more is reported", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { record, labels } = makeEvents()
+        const { endedAt } = yield* runVirtual(
+          Threading.main(failingJob, {
+            excepthook: (thread) => sleepThen("1 second", record(`hook saw ${thread.name}`)),
+            excepthookTimeout: "2 seconds"
+          }).pipe(logger.withLogger)
+        )
+        expect(labels()).toEqual(["hook saw job"])
+        expect(endedAt).toBe(1000)
+        expect(logger.entries).toEqual([])
+      }))
+
+    it.effect("a hook still running when shutdownTimeout stops its thread is given up at once, the failure reported", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { endedAt, exit } = yield* runVirtual(
+          Threading.main(failingJob, {
+            excepthook: () => Effect.never,
+            excepthookTimeout: "1 hour",
+            shutdownTimeout: "1 second"
+          }).pipe(logger.withLogger)
+        )
+        expect(exit).toEqual(Exit.void)
+        expect(endedAt).toBe(1000)
+        expect(entriesOf(logger).map(([, message, cause]) => [message, cause])).toEqual([
+          ["shutdownTimeout (1s) elapsed; interrupting non-daemon threads still running: job", undefined],
+          [expect.stringMatching(/^Thread dump \(1 thread\):/), undefined],
+          ["threading.excepthook was still running when its thread was stopped; given up:", undefined],
+          ["Exception in thread job:", "Error: job failure"]
+        ])
+      }))
+
+    it.effect("Thread.interrupt of a thread in its hook gives the hook up at once, the failure reported", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { endedAt } = yield* runVirtual(
+          Threading.main(
+            Effect.gen(function*() {
+              const t = yield* Thread.spawn(Effect.fail("job failure"), { name: "job" })
+              yield* Effect.sleep("1 second")
+              yield* Thread.interrupt(t)
+            }),
+            { excepthook: () => Effect.never, excepthookTimeout: "1 hour" }
+          ).pipe(logger.withLogger)
+        )
+        expect(endedAt).toBe(1000)
+        expect(entriesOf(logger).map(([, message, cause]) => [message, cause])).toEqual([
+          ["threading.excepthook was still running when its thread was stopped; given up:", undefined],
+          ["Exception in thread job:", "Error: job failure"]
+        ])
+      }))
+
+    it.effect("a daemon that dies while stopped at step (c), its hook outliving daemonGrace: the cut reports it", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const daemon = Effect.never.pipe(Effect.onInterrupt(() => dieMessage("finalizer died")))
+        const { endedAt } = yield* runVirtual(
+          Threading.main(Effect.asVoid(Thread.spawn(daemon, { name: "sidecar", daemon: true })), {
+            excepthook: () => Effect.never,
+            excepthookTimeout: "1 hour",
+            daemonGrace: "1 second"
+          }).pipe(logger.withLogger)
+        )
+        expect(endedAt).toBe(1000)
+        expect(entriesOf(logger).map(([, message, cause]) => [message, cause])).toEqual([
+          ["daemonGrace (1s) elapsed; threads still running at exit: sidecar", undefined],
+          [expect.stringMatching(/^Thread dump \(1 thread\):/), undefined],
+          ["threading.excepthook was still running when its thread was stopped; given up:", undefined],
+          ["Exception in thread sidecar:", expect.stringMatching(/finalizer died/)]
+        ])
+      }))
+  })
 
   it.effect("a logger that throws neither loses a report nor cuts the shutdown short", () =>
     Effect.gen(function*() {
@@ -705,7 +850,9 @@ describe("options", () => {
     ["infinite daemonGrace", { daemonGrace: Duration.infinity }],
     ["unparsable daemonGrace", { daemonGrace: "soon" as Duration.Input }],
     ["negative string", { shutdownTimeout: "-3 seconds" as Duration.Input }],
-    ["excepthook not a function", { excepthook: 42 as unknown as Threading.Options["excepthook"] }]
+    ["excepthook not a function", { excepthook: 42 as unknown as Threading.Options["excepthook"] }],
+    ["negative excepthookTimeout", { excepthookTimeout: -1 }],
+    ["infinite excepthookTimeout", { excepthookTimeout: Duration.infinity }]
   ]
   for (const [label, options] of invalid) {
     it.effect(`main dies at once with a ThreadError naming the option: ${label}`, () =>
@@ -716,7 +863,7 @@ describe("options", () => {
         const defect = Exit.isFailure(exit) ? Result.getOrUndefined(Cause.findDefect(exit.cause)) : undefined
         expect(defect).toBeInstanceOf(Thread.ThreadError)
         expect((defect as Thread.ThreadError).message).toMatch(
-          /^invalid option (shutdownTimeout|daemonGrace|excepthook): /
+          /^invalid option (shutdownTimeout|daemonGrace|excepthook|excepthookTimeout): /
         )
       }))
   }

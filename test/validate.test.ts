@@ -148,11 +148,22 @@ describe("daemon must be a boolean", () => {
 })
 
 describe("durations", () => {
+  it.effect.each(["daemonGrace", "excepthookTimeout"] as const)(
+    "%s: Infinity is refused (a bound that never elapses)",
+    (name) =>
+      Effect.gen(function*() {
+        expect(yield* mainDeath({ [name]: "Infinity" })).toBe(
+          `invalid option ${name}: expected a finite duration (got "Infinity")`
+        )
+      })
+  )
+
   it.effect.each(
     [
       ["daemonGrace", { secs: 5 }, "{\"secs\":5}"],
       ["daemonGrace", {}, "{}"],
       ["mainGrace", {}, "{}"],
+      ["excepthookTimeout", {}, "{}"],
       ["shutdownTimeout", { seconds: -1 }, "{\"seconds\":-1}"]
     ] as const
   )("%s: %j would be zero: Threading.main dies naming the option", ([name, value, got]) =>
@@ -256,7 +267,7 @@ describe("unknown options and names", () => {
       const exit = yield* Effect.exit(Effect.provide(Effect.void, Threading.layer(js({ layer: Layer.empty }))))
       expect(defectOf(exit)).toBe(
         "invalid option layer: not an option of Threading.layer " +
-          "(its options: shutdownTimeout, daemonGrace, mainGrace, excepthook)"
+          "(its options: shutdownTimeout, daemonGrace, mainGrace, excepthook, excepthookTimeout)"
       )
     }))
 

@@ -125,9 +125,24 @@ export interface Options {
    * only interrupted is not reported. Default: prints
    * `Exception in thread NAME:` and the pretty cause to stderr, as Python's
    * `threading.excepthook` does. A hook that fails (or throws) is reported
-   * with the thread's failure: both are printed. Must be a function.
+   * with the thread's failure: both are printed. Must be a function. A hook
+   * is bounded: see `excepthookTimeout`.
    */
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  /**
+   * The longest a custom `excepthook` may run for one failure. Default: 5
+   * seconds. A hook still running then is given up — interrupted, not
+   * waited for — and the thread's failure is printed after
+   * `threading.excepthook did not end within excepthookTimeout (5s); given
+   * up:`, so that a hook can neither hold the exit open (a failed non-daemon
+   * thread is alive until its hook ends) nor hide the failure it was given.
+   * A hook still running when its thread is stopped (step (c),
+   * `Thread.interrupt`) or left behind at exit (`daemonGrace`) is given up in
+   * the same way, at once. Any finite, non-negative `DurationInput`.
+   *
+   * @since 0.3.0
+   */
+  readonly excepthookTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -173,6 +188,24 @@ export interface RunMainOptions<ROut = never, E = never> extends MainOptions<ROu
    * Must be a boolean.
    */
   readonly disablePrettyLogger?: boolean | undefined
+  /**
+   * What an uncaught exception (a timer's callback threw) or an unhandled
+   * promise rejection — a fault from outside Effect — does. Default:
+   * `"shutdown"`: it is printed to stderr (`Uncaught exception outside
+   * Effect; shutting down as after a signal (exit code 1)`, then the error
+   * and its stack) and the program stops as after a first signal: the main
+   * program is interrupted, the non-daemon threads are waited for (bounded
+   * by `shutdownTimeout`), the `atExit` hooks and the daemons' finalizers
+   * run (bounded by `daemonGrace`), and the exit code is 1. A second fault
+   * or a signal cuts the wait as a second signal does; a third exits at
+   * once. `"crash"`: Node's own behaviour, the stack printed and exit 1 at
+   * once, nothing else run. (An app that listens to `unhandledRejection`
+   * itself, or runs with `--unhandled-rejections=warn`, keeps its
+   * rejections.) See docs/shutdown.md, "Faults from outside Effect".
+   *
+   * @since 0.3.0
+   */
+  readonly uncaught?: "shutdown" | "crash" | undefined
 }
 
 /**

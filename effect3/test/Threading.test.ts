@@ -400,7 +400,82 @@ describe("the shutdown sequence", () => {
     }))
 })
 
+describe("excepthook is bounded (excepthookTimeout)", () => {
+  const failingJob = Effect.asVoid(Thread.spawn(Effect.fail(new Error("job failure")), { name: "job" }))
+
+  it.effect("a hook still running after excepthookTimeout is given up; the thread's failure is printed", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { endedAt, exit } = yield* runVirtual(
+        Threading.main(failingJob, { excepthook: () => Effect.never, excepthookTimeout: "2 seconds" }).pipe(
+          Effect.withConsole(console)
+        )
+      )
+      expect(exit).toEqual(Exit.void)
+      // the failed non-daemon was waited for until then, not longer
+      expect(endedAt).toBe(2000)
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(
+        /^threading\.excepthook did not end within excepthookTimeout \(2s\); given up:\nException in thread job:\nError: job failure/
+      )
+    }))
+
+  it.effect("a hook that ends in time is not given up, and nothing more is printed", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { labels, record } = makeEvents()
+      const { endedAt } = yield* runVirtual(
+        Threading.main(failingJob, {
+          excepthook: (thread) => sleepThen("1 second", record(`hook saw ${thread.name}`)),
+          excepthookTimeout: "2 seconds"
+        }).pipe(Effect.withConsole(console))
+      )
+      expect(labels()).toEqual(["hook saw job"])
+      expect(endedAt).toBe(1000)
+      expect(err).toEqual([])
+    }))
+
+  it.effect("Thread.interrupt of a thread in its hook gives the hook up at once, the failure printed", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { endedAt } = yield* runVirtual(
+        Threading.main(
+          Effect.gen(function*() {
+            const t = yield* Thread.spawn(Effect.fail("job failure"), { name: "job" })
+            yield* Effect.sleep("1 second")
+            yield* Thread.interrupt(t)
+          }),
+          { excepthook: () => Effect.never, excepthookTimeout: "1 hour" }
+        ).pipe(Effect.withConsole(console))
+      )
+      expect(endedAt).toBe(1000)
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(
+        /^threading\.excepthook was still running when its thread was stopped; given up:\nException in thread job:\nError: job failure/
+      )
+    }))
+})
+
 describe("excepthook", () => {
+  it.effect("a thread that ends itself with Effect.interrupt ends quietly (Python's sys.exit() in a thread)", () =>
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { record, labels } = makeEvents()
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          const t = yield* Thread.spawn(
+            Effect.andThen(record("before"), Effect.andThen(Effect.interrupt, record("never"))),
+            { name: "quitter" }
+          )
+          yield* Thread.join(t)
+          yield* record("main done")
+        })).pipe(Effect.withConsole(console))
+      )
+      expect(exit).toEqual(Exit.void)
+      expect(labels()).toEqual(["before", "main done"])
+      expect(err).toEqual([])
+    }))
+
   it.effect("by default prints `Exception in thread NAME:` and the cause on stderr; the others go on", () =>
     Effect.gen(function*() {
       const { console, err } = makeTestConsole()
@@ -578,7 +653,9 @@ describe("options", () => {
     ["NaN mainGrace", { mainGrace: Number.NaN }],
     ["unparsable mainGrace", { mainGrace: "a while" as Duration.DurationInput }],
     ["negative string mainGrace", { mainGrace: "-1 second" as Duration.DurationInput }],
-    ["excepthook not a function", { excepthook: 42 as unknown as Threading.Options["excepthook"] }]
+    ["excepthook not a function", { excepthook: 42 as unknown as Threading.Options["excepthook"] }],
+    ["negative excepthookTimeout", { excepthookTimeout: -1 }],
+    ["infinite excepthookTimeout", { excepthookTimeout: Duration.infinity }]
   ]
   for (const [label, options] of invalid) {
     it.effect(`main dies at once with a ThreadError naming the option: ${label}`, () =>
@@ -589,7 +666,7 @@ describe("options", () => {
         const defect = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.dieOption(exit.cause)) : undefined
         expect(defect).toBeInstanceOf(Thread.ThreadError)
         expect((defect as Thread.ThreadError).message).toMatch(
-          /^invalid option (shutdownTimeout|daemonGrace|mainGrace|excepthook): /
+          /^invalid option (shutdownTimeout|daemonGrace|mainGrace|excepthook|excepthookTimeout): /
         )
       }))
   }

@@ -14,12 +14,15 @@ const running = (
   drain: { readonly drainMillis: number; readonly draining: boolean } = { drainMillis: 0, draining: false }
 ): signals.Entry => ({ _tag: "Running", phase, mainRunning, daemonGraceMillis: 5000, ...drain })
 
-/** The decision for the signals `sent`, one after the other, the entry as given for the last one. */
-const after = (sent: ReadonlyArray<signals.Signal>, entry: signals.Entry): signals.Decision => {
+/** The decision for the events `sent`, one after the other, the entry as given for the last one. */
+const after = (sent: ReadonlyArray<signals.Event>, entry: signals.Entry): signals.Decision => {
   let received = signals.none
-  for (const signal of sent) received = signals.count(received, signal)
-  return signals.decide(received, entry)
+  for (const event of sent) received = signals.count(received, event)
+  return signals.decide(received, entry, sent[sent.length - 1]!)
 }
+
+/** The events received after `sent`. */
+const receivedAfter = (sent: ReadonlyArray<signals.Event>): signals.Received => sent.reduce(signals.count, signals.none)
 
 const tags = (decision: signals.Decision) => decision.actions.map((action) => action._tag)
 
@@ -40,7 +43,8 @@ describe("the signal policy", () => {
   })
 
   it("a first signal once the main program has ended cuts the wait: it arms the deadline, daemonGrace + 1 s", () => {
-    for (const phase of ["Joining", "AtExit", "Stopping"] as const) {
+    // Done: the entry's instance has ended, `launch`'s layer (maybe holding instances of its own) is released
+    for (const phase of ["Joining", "AtExit", "Done"] as const) {
       expect(after(["SIGINT"], running(phase, false))).toEqual({
         code: 130,
         actions: [{ _tag: "ArmDeadline", millis: 6000 }]
@@ -73,6 +77,17 @@ describe("the signal policy", () => {
     expect(tags(after(["SIGTERM", "SIGTERM"], drained))).toEqual(["ArmDeadline"])
   })
 
+  it("during step (c), a signal exits at once (the exit is bounded already; it asks to end now)", () => {
+    expect(after(["SIGINT"], running("Stopping", false))).toEqual({ code: 130, actions: [{ _tag: "Exit" }] })
+    expect(after(["SIGTERM", "SIGINT"], running("Stopping", false))).toEqual({ code: 143, actions: [{ _tag: "Exit" }] })
+  })
+
+  it("SIGHUP is a stop signal like the others, exit code 129", () => {
+    expect(after(["SIGHUP"], running("Running", true))).toEqual({ code: 129, actions: [{ _tag: "InterruptMain" }] })
+    expect(tags(after(["SIGHUP", "SIGTERM"], running("Running", true)))).toEqual(["ArmDeadline"])
+    expect(signals.handledSignals).toEqual(["SIGINT", "SIGTERM", "SIGHUP"])
+  })
+
   it("the third signal exits at once, whatever runs", () => {
     for (const entry of [running("Running", true), running("Stopping", false), { _tag: "Starting" } as const]) {
       expect(tags(after(["SIGTERM", "SIGTERM", "SIGTERM"], entry))).toEqual(["Exit"])
@@ -85,6 +100,32 @@ describe("the signal policy", () => {
     expect(signals.count(signals.count(signals.none, "SIGTERM"), "SIGINT")).toEqual({ count: 2, first: "SIGTERM" })
   })
 
+  it("the deadline's watchdog fires a margin after it; the signals are given back once the next one would exit", () => {
+    expect(signals.watchdogMarginMillis).toBe(1000)
+    expect(signals.releasesSignals(signals.none, "Running")).toBe(false)
+    expect(signals.releasesSignals(receivedAfter(["SIGTERM"]), "Running")).toBe(false)
+    expect(signals.releasesSignals(receivedAfter(["SIGTERM"]), "Joining")).toBe(false)
+    expect(signals.releasesSignals(receivedAfter(["SIGTERM", "SIGTERM"]), "Running")).toBe(true)
+    expect(signals.releasesSignals(receivedAfter(["uncaughtException", "SIGINT"]), "Joining")).toBe(true)
+    // during step (c) of the entry's instance: whatever came before, nothing included; not after it
+    expect(signals.releasesSignals(signals.none, "Stopping")).toBe(true)
+    expect(signals.releasesSignals(receivedAfter(["SIGTERM"]), "Stopping")).toBe(true)
+    expect(signals.releasesSignals(signals.none, "Done")).toBe(false)
+    expect(signals.releasesSignals(receivedAfter(["SIGTERM"]), "Done")).toBe(false)
+    expect(signals.releasesSignals(receivedAfter(["SIGTERM", "SIGINT"]), "Done")).toBe(true)
+    expect(signals.releasesSignals(signals.none, undefined)).toBe(false)
+  })
+
+  it("the watchdog ends the process with the first signal once the signals are given back, else SIGKILL", () => {
+    expect(signals.watchdogSignal(receivedAfter(["SIGTERM"]), true)).toBe("SIGTERM")
+    expect(signals.watchdogSignal(receivedAfter(["SIGINT", "SIGTERM"]), true)).toBe("SIGINT")
+    // a listener would catch it, and a blocked main thread never runs the listener
+    expect(signals.watchdogSignal(receivedAfter(["SIGTERM"]), false)).toBe("SIGKILL")
+    // no signal to repeat: a fault first, or none at all (a program that ended by itself)
+    expect(signals.watchdogSignal(receivedAfter(["uncaughtException"]), true)).toBe("SIGKILL")
+    expect(signals.watchdogSignal(signals.none, true)).toBe("SIGKILL")
+  })
+
   it("the teardown's exit code: the first signal's, else 0 or 1", () => {
     const sigterm = signals.count(signals.none, "SIGTERM")
     expect(signals.exitCode(signals.none, true)).toBe(0)
@@ -93,12 +134,83 @@ describe("the signal policy", () => {
     expect(signals.exitCode(sigterm, false)).toBe(143)
   })
 
+  it("the teardown's exit code after a fault first is 1, even once a signal came too", () => {
+    expect(signals.exitCode(receivedAfter(["uncaughtException"]), true)).toBe(1)
+    expect(signals.exitCode(receivedAfter(["unhandledRejection", "SIGTERM"]), true)).toBe(1)
+    expect(signals.exitCode(receivedAfter(["SIGTERM", "uncaughtException"]), false)).toBe(143)
+  })
+
   it("the teardown prints a failure, but not the interruption a signal asked for", () => {
     const sigint = signals.count(signals.none, "SIGINT")
     expect(signals.printsFailure(signals.none, true)).toBe(true)
     expect(signals.printsFailure(signals.none, false)).toBe(true)
     expect(signals.printsFailure(sigint, false)).toBe(true)
     expect(signals.printsFailure(sigint, true)).toBe(false)
+  })
+})
+
+describe("a fault from outside Effect (uncaught exception, unhandled rejection) is an event like a signal", () => {
+  const faults = ["uncaughtException", "unhandledRejection"] as const
+
+  it("while the runtime loads, it exits at once with code 1", () => {
+    for (const fault of faults) {
+      expect(after([fault], { _tag: "Loading" })).toEqual({ code: 1, actions: [{ _tag: "Exit" }] })
+    }
+  })
+
+  it("the first interrupts a running main program (the shutdown follows, as after a signal), exit code 1", () => {
+    for (const fault of faults) {
+      expect(after([fault], running("Running", true))).toEqual({ code: 1, actions: [{ _tag: "InterruptMain" }] })
+    }
+  })
+
+  it("it never drains: a drainDelay is for a signal; a fault interrupts the main program at once", () => {
+    const withDrain = running("Running", true, { drainMillis: 2000, draining: false })
+    expect(after(["uncaughtException"], withDrain)).toEqual({ code: 1, actions: [{ _tag: "InterruptMain" }] })
+    // a fault during a drain ends it, as a second signal does
+    const draining = running("Running", true, { drainMillis: 2000, draining: true })
+    expect(tags(after(["SIGTERM", "uncaughtException"], draining))).toEqual(["InterruptMain", "ArmDeadline"])
+  })
+
+  it("once the main program has ended, the first cuts the wait and arms the deadline, as a first signal does", () => {
+    expect(after(["unhandledRejection"], running("Joining", false))).toEqual({
+      code: 1,
+      actions: [{ _tag: "ArmDeadline", millis: 6000 }]
+    })
+  })
+
+  it("a second fault, or a signal after a fault, cuts the wait as the second signal does; the code stays 1", () => {
+    expect(after(["uncaughtException", "uncaughtException"], running("Running", false))).toEqual({
+      code: 1,
+      actions: [{ _tag: "ArmDeadline", millis: 6000 }]
+    })
+    expect(after(["uncaughtException", "SIGTERM"], running("Joining", false))).toEqual({
+      code: 1,
+      actions: [{ _tag: "ArmDeadline", millis: 6000 }]
+    })
+    // and a fault after a signal: the signal's code
+    expect(after(["SIGINT", "unhandledRejection"], running("Joining", false)).code).toBe(130)
+  })
+
+  it("during step (c), a fault arms the deadline (the step is bounded already; it does not cut the finalizers)", () => {
+    expect(after(["uncaughtException"], running("Stopping", false))).toEqual({
+      code: 1,
+      actions: [{ _tag: "ArmDeadline", millis: 6000 }]
+    })
+  })
+
+  it("the third event exits at once, whatever it is", () => {
+    expect(tags(after(["uncaughtException", "SIGTERM", "uncaughtException"], running("Joining", false)))).toEqual([
+      "Exit"
+    ])
+    expect(after(["unhandledRejection", "uncaughtException", "SIGINT"], running("Running", true)).code).toBe(1)
+  })
+
+  it("the event's own code, and which events are signals", () => {
+    expect(faults.map(signals.codeOf)).toEqual([1, 1])
+    expect(signals.handledSignals.map(signals.codeOf)).toEqual([130, 143, 129])
+    expect(faults.map(signals.isSignal)).toEqual([false, false])
+    expect(signals.handledSignals.map(signals.isSignal)).toEqual([true, true, true])
   })
 })
 

@@ -145,11 +145,22 @@ describe("daemon must be a boolean", () => {
 })
 
 describe("durations", () => {
+  it.effect.each(["daemonGrace", "excepthookTimeout"] as const)(
+    "%s: Infinity is refused (a bound that never elapses)",
+    (name) =>
+      Effect.gen(function*() {
+        expect(yield* mainDeath({ [name]: Number.POSITIVE_INFINITY })).toBe(
+          `invalid option ${name}: expected a finite duration (got Infinity)`
+        )
+      })
+  )
+
   it.effect.each(
     [
       ["daemonGrace", { secs: 5 }, "{\"secs\":5}"],
       ["daemonGrace", {}, "{}"],
-      ["mainGrace", {}, "{}"]
+      ["mainGrace", {}, "{}"],
+      ["excepthookTimeout", {}, "{}"]
     ] as const
   )("%s: %j is no duration: Threading.main dies naming the option", ([name, value, got]) =>
     Effect.gen(function*() {
@@ -289,7 +300,7 @@ describe("unknown options and names", () => {
       const exit = yield* Effect.exit(Effect.provide(Effect.void, Threading.layer(js({ layer: Layer.empty }))))
       expect(defectOf(exit)).toBe(
         "invalid option layer: not an option of Threading.layer " +
-          "(its options: shutdownTimeout, daemonGrace, mainGrace, excepthook)"
+          "(its options: shutdownTimeout, daemonGrace, mainGrace, excepthook, excepthookTimeout)"
       )
     }))
 

@@ -212,7 +212,7 @@ export const make = (options: options_.Resolved, entry: boolean): Effect.Effect<
 export interface ProcessState {
   readonly instances: Set<ThreadingImpl>
   signals: number
-  firstSignal?: signals.Signal | undefined
+  firstSignal?: signals.Event | undefined
   /**
    * The instance an entry point (`runMain`, `launch`) runs, once made: kept
    * after its shutdown, for a signal that comes while its app's layer is
@@ -243,7 +243,7 @@ export const received = (): signals.Received => ({ count: processState.signals, 
  *
  * @internal
  */
-export const receiveSignal = (signal: signals.Signal): signals.Received => {
+export const receiveSignal = (signal: signals.Event): signals.Received => {
   const next = signals.count(received(), signal)
   processState.signals = next.count
   processState.firstSignal = next.first

@@ -1,11 +1,13 @@
 /**
  * The Node entry points, `Threading.runMain` and `Threading.launch`: a thin
  * adapter that runs `mainWith` under `NodeRuntime.runMain`, listens to the
- * process's signals and carries out what the signal policy (`./signals.ts`)
- * decides — interrupt the main program, arm the exit deadline, exit — and the
- * teardown (the exit code, the failure printed) — and the drain
- * (`drainDelay`). `launch` also tracks the Node servers a Layer app opens
- * (`./servers.ts`).
+ * process's signals and to the faults from outside Effect (`./faults.ts`:
+ * uncaught exceptions, a closed stdout) and carries out what the signal
+ * policy (`./signals.ts`) decides — interrupt the main program, arm the exit
+ * deadline, exit — and the teardown (the exit code, the failure printed) —
+ * and the drain (`drainDelay`). What must hold while JavaScript is blocked
+ * (`./watchdog.ts`) it arms as the policy says. `launch` also tracks the Node
+ * servers a Layer app opens (`./servers.ts`).
  *
  * @internal
  */
@@ -19,13 +21,16 @@ import * as Logger from "effect/Logger"
 import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
+import * as faults from "./faults.js"
 import { entryInstance, received, receiveSignal, type ThreadingImpl } from "./instance.js"
 import { maxTimerMillis } from "./messages.js"
 import { shutdownReport } from "./report.js"
 import * as text from "./reportText.js"
 import * as servers from "./servers.js"
+import { StoppingHook } from "./shutdown.js"
 import * as signals from "./signals.js"
 import * as validate from "./validate.js"
+import * as watchdog from "./watchdog.js"
 
 /** The command that installs what `runMain` needs, for this edition. */
 const installHint = "npm install @effect/platform-node@^4.1.0"
@@ -65,8 +70,8 @@ const entryOf = (adapter: Adapter, drainDelay: Duration.Duration): signals.Entry
   }
 }
 
-/** Carries out what the policy decided for a signal: the adapter as it is next. */
-const carryOut = (adapter: Adapter, decision: signals.Decision): Adapter => {
+/** Carries out what the policy decided for an event (`received`, counted): the adapter as it is next. */
+const carryOut = (adapter: Adapter, decision: signals.Decision, received: signals.Received): Adapter => {
   for (const action of decision.actions) {
     switch (action._tag) {
       case "InterruptMain":
@@ -85,7 +90,7 @@ const carryOut = (adapter: Adapter, decision: signals.Decision): Adapter => {
         break
       }
       case "ArmDeadline":
-        armDeadline(action.millis, decision.code)
+        armDeadline(action.millis, decision.code, received)
         break
       case "Exit":
         process.exit(decision.code)
@@ -119,16 +124,82 @@ const drain = (
 }
 
 /**
- * The bound after the signal that cut the wait: exit, whatever still runs. At
+ * The bound after the event that cut the wait: exit, whatever still runs —
+ * and, should JavaScript be blocked then, the watchdog a little later. At
  * most what a Node timer holds (beyond it, Node fires it at once): the exit
  * then comes earlier, still within the bound.
  */
-const armDeadline = (decided: number, code: number): void => {
-  const millis = Math.min(decided, maxTimerMillis)
+const armDeadline = (decided: number, code: number, received: signals.Received): void => {
+  const millis = Math.min(decided, maxTimerMillis - signals.watchdogMarginMillis)
   setTimeout(() => {
     process.stderr.write(`${text.deadlineFired(Duration.format(Duration.millis(millis)))}\n`)
     process.exit(code)
   }, millis).unref()
+  armWatchdog(millis + signals.watchdogMarginMillis, "the signal", received)
+}
+
+/** The watchdog (`./watchdog.ts`), `millis` after `what`, with the signal the policy says. */
+const armWatchdog = (decided: number, what: string, received: signals.Received): watchdog.Disarm => {
+  const millis = Math.min(decided, maxTimerMillis)
+  const signal = signals.watchdogSignal(received, signals.releasesSignals(received, entryInstance()?.phase))
+  return watchdog.arm(millis, signal, text.watchdogFired(Duration.format(Duration.millis(millis)), what, signal))
+}
+
+/**
+ * Gives the signals back to the operating system for good once the policy
+ * says so, from the second event on (idempotent): before the event is acted
+ * on.
+ */
+const releaseSignals = (received: signals.Received): void => {
+  if (signals.releasesSignals(received, entryInstance()?.phase)) watchdog.releaseSignals(signals.handledSignals)
+}
+
+/**
+ * What the entry does as step (c) of its instance begins (`StoppingHook`):
+ * gives the signals back to the operating system, and, if threads are to be
+ * stopped, arms the watchdog for `daemonGrace` + a margin — the bounds that
+ * hold even if a finalizer blocks JavaScript. When (c) ends, the watchdog is
+ * disarmed and the listeners come back (unless a second event came
+ * meanwhile): after (c), `launch`'s layer is released, and a signal then
+ * cuts the waits of the instances it holds.
+ */
+const onStopping = (self: ThreadingImpl, threads: number): watchdog.Disarm => {
+  if (self !== entryInstance() || !signals.releasesSignals(received(), self.phase)) return noDisarm
+  const restore = watchdog.releaseSignals(signals.handledSignals)
+  const disarm = threads === 0
+    ? noDisarm
+    : armWatchdog(
+      Duration.toMillis(self.options.daemonGrace) + signals.watchdogMarginMillis,
+      "step (c) began",
+      received()
+    )
+  return () => {
+    disarm()
+    if (!signals.releasesSignals(received(), "Done")) restore()
+  }
+}
+
+const noDisarm: watchdog.Disarm = () => {}
+
+/**
+ * Reports a fault from outside Effect: through the app's loggers, as the
+ * shutdown's reports are (in the context of the fiber that runs the program,
+ * which outlives the main program); written to stderr at once if the
+ * process exits now or there is no instance yet.
+ */
+const reportFault = (adapter: Adapter, error: unknown, origin: signals.Fault, decision: signals.Decision): void => {
+  const cause = Cause.die(error)
+  const instance = entryInstance()
+  const exits = decision.actions.some((action) => action._tag === "Exit")
+  const context = adapter._tag === "Running" || adapter._tag === "Draining" ? adapter.program.context : undefined
+  if (exits || instance === undefined || context === undefined) {
+    const line = exits ? text.uncaughtExit(origin, decision.code) : text.uncaught(origin, decision.code)
+    process.stderr.write(`${line}\n${Cause.pretty(cause)}\n`)
+  } else {
+    Effect.runForkWith(context)(
+      shutdownReport(instance, "Error", text.uncaught(origin, decision.code), cause, { fault: origin })
+    )
+  }
 }
 
 /**
@@ -145,12 +216,22 @@ const runProcess = <A, E>(
   const drainDelay = input instanceof ThreadError ? Duration.zero : input.drainDelay
   // NodeRuntime.runMain interrupts the root fiber on every signal (`shielded`
   // keeps that from the program) and cannot tell them apart; this listener
-  // counts them and does what the policy says.
-  const listener = (signal: signals.Signal) => {
-    adapter = carryOut(adapter, signals.decide(receiveSignal(signal), entryOf(adapter, drainDelay)))
+  // counts them (and the faults) and does what the policy says.
+  const onEvent = (event: signals.Event, error?: unknown) => {
+    const next = signals.count(received(), event)
+    // First of all: what follows may run the shutdown on, synchronously, up to a hook that blocks JavaScript
+    // (and a signal caught meanwhile would reach no listener once they are removed).
+    releaseSignals(next)
+    const decision = signals.decide(next, entryOf(adapter, drainDelay), event)
+    // a fault is reported before anything it causes
+    if (!signals.isSignal(event)) reportFault(adapter, error, event, decision)
+    adapter = carryOut(adapter, decision, receiveSignal(event))
   }
-  process.on("SIGINT", listener)
-  process.on("SIGTERM", listener)
+  for (const signal of signals.handledSignals) process.on(signal, onEvent)
+  if (input instanceof ThreadError || input.uncaught === "shutdown") {
+    faults.listenUncaught((error, origin) => onEvent(origin, error))
+  }
+  faults.guardStdio()
 
   // Bad input (`validate.ts`) makes the program die with the ThreadError
   // naming it, before anything runs: exit code 1, the error on stderr.
@@ -179,7 +260,9 @@ const runProcess = <A, E>(
   // @effect/platform-node: only runMain does.
   import("@effect/platform-node/NodeRuntime").then((NodeRuntime) => {
     adapter = { _tag: "Starting" }
-    NodeRuntime.runMain(withLogger((input) => shielded(mainWith(program as Effect.Effect<A, E>, input, true))), {
+    const main = (input: validate.NodeEntry) =>
+      Effect.provideService(mainWith(program as Effect.Effect<A, E>, input, true), StoppingHook, onStopping)
+    NodeRuntime.runMain(withLogger((input) => shielded(main(input))), {
       disableErrorReporting: true,
       teardown: (exit) => {
         const signalled = received()

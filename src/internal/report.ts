@@ -17,7 +17,7 @@ import type { ThreadingImpl } from "./instance.js"
 import type { Cut } from "./lifecycle.js"
 import * as observability from "./observability.js"
 import * as text from "./reportText.js"
-import { firstNames, names, type ThreadImpl } from "./thread.js"
+import { currentThread, firstNames, names, type ThreadImpl } from "./thread.js"
 import { describe } from "./validate.js"
 
 /**
@@ -84,27 +84,110 @@ const callExcepthook = (
   })
 
 /**
+ * Calls `hook` for the failure of `thread`; a failing (or throwing) hook is
+ * itself reported, then the thread's failure by the default hook.
+ */
+const runExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  callExcepthook(hook, thread, cause).pipe(
+    Effect.catchCause((hookCause) =>
+      Effect.andThen(
+        report("Error", text.exceptionInExcepthook, { thread: thread.name }, hookCause),
+        defaultExcepthook(thread, cause)
+      )
+    )
+  )
+
+/**
+ * The user's excepthooks still running, by thread, with what gives each up:
+ * the step (c) cut by `daemonGrace` reports the failures of the threads it
+ * leaves behind in their hook (`reportCut`). Whoever takes a thread out of
+ * it gives its hook up; the hook that ends takes itself out.
+ */
+const runningHooks = new WeakMap<ThreadImpl<unknown, unknown>, Effect.Effect<void>>()
+
+/**
+ * A user's excepthook, bounded: it runs in a fiber of its own (in the
+ * thread's context: its logs carry the thread, its time is the instance's
+ * `Clock`), which the thread waits for — at most `excepthookTimeout`. A hook
+ * still running then is given up: interrupted (not waited for), with a
+ * report that says so and the thread's failure by the default hook. The
+ * thread's interruption while it waits (step (c), `Thread.interrupt`) gives
+ * the hook up at once, in the same way — unless the failure came with the
+ * thread's interruption (a daemon whose finalizer died at step (c)): the
+ * hook then has its `excepthookTimeout`, and, if `daemonGrace` runs out
+ * first, the cut's report gives it up (`runningHooks`). A hook can neither
+ * hold the exit open nor hide the failure it was given.
+ */
+const boundedExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.withFiber((fiber) => {
+    const timeout = thread.instance.options.excepthookTimeout
+    const hookFiber = Effect.runForkWith(fiber.context)(runExcepthook(hook, thread, cause))
+    const giveUp = (line: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!runningHooks.delete(thread)) return Effect.void
+        hookFiber.interruptUnsafe()
+        return Effect.andThen(report("Error", line, { thread: thread.name }), defaultExcepthook(thread, cause))
+      })
+    runningHooks.set(thread, giveUp(text.excepthookStopped))
+    // One callback, resumed by the hook's end or the timer's, whichever comes first: a race would wait for its
+    // loser where interruption is off (a thread's last step), and a hook may never yield to interruption.
+    const ended = Effect.callback<boolean>((resume) => {
+      const timer = Effect.runForkWith(fiber.context)(Effect.sleep(timeout))
+      timer.addObserver(() => resume(Effect.succeed(false)))
+      hookFiber.addObserver(() => {
+        runningHooks.delete(thread)
+        resume(Effect.succeed(true))
+        timer.interruptUnsafe()
+      })
+      return Effect.sync(() => timer.interruptUnsafe())
+    })
+    const bounded = Effect.flatMap(
+      ended,
+      (done) => done ? Effect.void : giveUp(text.excepthookTimedOut(Duration.format(timeout)))
+    )
+    return Cause.hasInterrupts(cause)
+      ? bounded
+      : Effect.interruptible(bounded).pipe(
+        Effect.onInterrupt(() => giveUp(text.excepthookStopped))
+      )
+  })
+
+/**
  * Reports a thread's failure through its instance's excepthook; a failing
- * (or throwing) hook is itself reported, with the thread's failure: nothing
- * is lost. Never fails, so a thread's exit stays its own.
+ * (or throwing) hook is itself reported, with the thread's failure, and a
+ * user's hook is bounded (`boundedExcepthook`): nothing is lost. Never
+ * fails, so a thread's exit stays its own.
  *
  * @internal
  */
 export const reportThreadFailure = (
   thread: ThreadImpl<unknown, unknown>,
   cause: Cause.Cause<unknown>
-): Effect.Effect<void> =>
-  Effect.andThen(
+): Effect.Effect<void> => {
+  const hook = thread.instance.options.excepthook
+  return Effect.andThen(
     observability.threadFailed(thread),
-    callExcepthook(thread.instance.options.excepthook ?? defaultExcepthook, thread, cause).pipe(
-      Effect.catchCause((hookCause) =>
-        Effect.andThen(
-          report("Error", text.exceptionInExcepthook, { thread: thread.name }, hookCause),
-          defaultExcepthook(thread, cause)
-        )
-      )
-    )
+    hook === undefined ? defaultExcepthook(thread, cause) : boundedExcepthook(hook, thread, cause)
   )
+}
+
+/**
+ * Gives up the excepthooks the threads `left` behind at exit are still in:
+ * their failures are reported.
+ */
+const giveUpHooks = (left: ReadonlyArray<Fiber.Fiber<unknown, unknown>>): Effect.Effect<void> =>
+  Effect.forEach(left, (fiber) => {
+    const thread = fiber.getRef(currentThread)
+    return (thread === undefined ? undefined : runningHooks.get(thread)) ?? Effect.void
+  }, { discard: true })
 
 // -----------------------------------------------------------------------------
 // The shutdown's reports
@@ -198,5 +281,8 @@ export const reportCut = (
     : by === "daemonGrace"
     ? warn(self, text.daemonGraceElapsed(Duration.format(options.daemonGrace), names(left)), left)
     : shutdownReport(self, "Warn", text.mainGraceElapsed(Duration.format(options.mainGrace!)))
-  return Effect.andThen(warning, logDump(self))
+  return Effect.andThen(
+    warning,
+    by === "daemonGrace" ? Effect.andThen(logDump(self), giveUpHooks(left)) : logDump(self)
+  )
 }

@@ -55,12 +55,17 @@ export const exceptionInExcepthook = "Exception in threading.excepthook:"
 export const exceptionInAtExit = "Exception ignored in atExit hook:"
 
 /**
- * What the waiting line asks for: the first signal again.
+ * What the waiting line asks for: the first signal again (after a fault, any
+ * signal).
  *
  * @internal
  */
 export const againHint = (firstSignal: string | undefined): string =>
-  firstSignal === "SIGTERM" ? "send SIGTERM again to stop them" : "press Ctrl+C again to stop them"
+  firstSignal === "SIGTERM" || firstSignal === "SIGHUP"
+    ? `send ${firstSignal} again to stop them`
+    : firstSignal === "uncaughtException" || firstSignal === "unhandledRejection"
+    ? "send SIGTERM or press Ctrl+C to stop them"
+    : "press Ctrl+C again to stop them"
 
 /**
  * What the drain's line asks for to stop at once: the first signal again.
@@ -68,7 +73,9 @@ export const againHint = (firstSignal: string | undefined): string =>
  * @internal
  */
 export const stopNowHint = (firstSignal: string | undefined): string =>
-  firstSignal === "SIGTERM" ? "send SIGTERM again to stop now" : "press Ctrl+C again to stop now"
+  firstSignal === "SIGTERM" || firstSignal === "SIGHUP"
+    ? `send ${firstSignal} again to stop now`
+    : "press Ctrl+C again to stop now"
 
 /**
  * The line logged when the first signal starts a drain (`drainDelay`).
@@ -149,6 +156,69 @@ export const mainGraceElapsed = (grace: string): string =>
  * @internal
  */
 export const deadlineFired = (after: string): string => `Exiting: still running ${after} after the signal`
+
+// -----------------------------------------------------------------------------
+// Faults from outside Effect
+// -----------------------------------------------------------------------------
+
+/**
+ * The report of a fault from outside Effect (`origin`: Node's name for it),
+ * logged at level Error with the error (and its stack) as the cause.
+ *
+ * @internal
+ */
+export const uncaught = (origin: string, code: number): string =>
+  `${origin === "unhandledRejection" ? "Unhandled promise rejection" : "Uncaught exception"} outside Effect; ` +
+  `shutting down as after a signal (exit code ${code})`
+
+/**
+ * The fault's report when the process exits at once (a third event, or one
+ * while the runtime loads), written to stderr before the error's stack.
+ *
+ * @internal
+ */
+export const uncaughtExit = (origin: string, code: number): string =>
+  `${origin === "unhandledRejection" ? "Unhandled promise rejection" : "Uncaught exception"} outside Effect; ` +
+  `exiting now (exit code ${code}):`
+
+/**
+ * What is said, on the other stream, when `stream` (`stdout` or `stderr`)
+ * fails — its reader has gone (`EPIPE`: `node app.js | head -1`) — once.
+ *
+ * @internal
+ */
+export const streamClosed = (stream: string, code: string): string =>
+  `${stream} is closed (${code}); what the program writes to it from now on is dropped, and it goes on`
+
+/**
+ * A user's excepthook that had not ended after `excepthookTimeout`: given up
+ * (interrupted), the thread's failure is reported by the default hook after
+ * this line.
+ *
+ * @internal
+ */
+export const excepthookTimedOut = (timeout: string): string =>
+  `threading.excepthook did not end within excepthookTimeout (${timeout}); given up:`
+
+/**
+ * A user's excepthook still running when its thread was interrupted (by the
+ * shutdown, or `Thread.interrupt`), or left behind at exit: given up, the
+ * thread's failure is reported by the default hook after this line.
+ *
+ * @internal
+ */
+export const excepthookStopped = "threading.excepthook was still running when its thread was stopped; given up:"
+
+/**
+ * The watchdog's line, written from outside the main thread when it ends a
+ * process whose JavaScript is blocked: `after` the deadline it guarded
+ * began, by `signal`.
+ *
+ * @internal
+ */
+export const watchdogFired = (after: string, what: string, signal: string): string =>
+  `Exiting (${signal}): still running ${after} after ${what}; JavaScript is blocked ` +
+  `(a synchronous loop in a finalizer or hook?), so nothing more can run`
 
 /**
  * A report written with `console.error` because the logger failed while

@@ -150,7 +150,8 @@ const InstanceOptions = {
   shutdownTimeout: any,
   daemonGrace: any,
   mainGrace: any,
-  excepthook: field(Predicate.isFunction, messages.expected.excepthook)
+  excepthook: field(Predicate.isFunction, messages.expected.excepthook),
+  excepthookTimeout: any
 }
 /** @internal */
 export const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.expected.layer) }
@@ -159,7 +160,12 @@ export const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, mes
  * one: its field here, its decoding in `nodeOptions`, its type in
  * `options.ts` (`ResolvedEntry`) and `Threading.ts`.
  */
-const NodeOptions = { disablePrettyLogger: boolean, drainDelay: any }
+const isUncaught = (u: unknown): u is "shutdown" | "crash" => u === "shutdown" || u === "crash"
+const NodeOptions = {
+  disablePrettyLogger: boolean,
+  drainDelay: any,
+  uncaught: field(isUncaught, messages.expected.uncaught)
+}
 const LaunchOptions = { ...InstanceOptions, ...NodeOptions }
 const RunMainOptions = { ...MainOptions, ...NodeOptions }
 
@@ -261,7 +267,11 @@ const resolve = (options: readOptions.Checked<typeof InstanceOptions>): options_
   const mainGrace = finiteOrForever("mainGrace", options.mainGrace)
   if (mainGrace instanceof ThreadError) return mainGrace
   const excepthook = options.excepthook as options_.Resolved["excepthook"]
-  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
+  const excepthookTimeout = options.excepthookTimeout === undefined
+    ? options_.DEFAULT_EXCEPTHOOK_TIMEOUT
+    : duration("excepthookTimeout", options.excepthookTimeout, rules.grace)
+  if (excepthookTimeout instanceof ThreadError) return excepthookTimeout
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook, excepthookTimeout }
 }
 
 /**
@@ -313,7 +323,11 @@ const nodeOptions = (options: readOptions.Checked<typeof NodeOptions>): options_
     ? options_.DEFAULT_DRAIN_DELAY
     : duration("drainDelay", options.drainDelay, rules.grace)
   if (drainDelay instanceof ThreadError) return drainDelay
-  return { disablePrettyLogger: options.disablePrettyLogger === true, drainDelay }
+  return {
+    disablePrettyLogger: options.disablePrettyLogger === true,
+    drainDelay,
+    uncaught: options.uncaught ?? "shutdown"
+  }
 }
 
 const nodeEntry = (

@@ -168,7 +168,7 @@ export const endOf = async (running: Running, timeoutMs = 20_000): Promise<Ended
 }
 
 /** The exit codes of a process ended by a signal it handled (128 + the signal's number). */
-export const exitCodes = { SIGINT: 130, SIGTERM: 143 } as const
+export const exitCodes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
 /** The outcome of a program run to its end. */
 export interface Outcome {

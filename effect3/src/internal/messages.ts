@@ -27,6 +27,7 @@ export const expected = {
   nonEmptyString: "expected a non-empty string",
   trace: "expected \"link\" or \"child\"",
   storage: "expected \"embedded\" or \"postgres\"",
+  uncaught: "expected \"shutdown\" or \"crash\"",
   excepthook: "expected a function (thread, cause) => Effect<void>",
   schedule: "expected a Schedule",
   layer: "expected a Layer",

@@ -1,9 +1,11 @@
 /**
  * The Node entry point, `Threading.runMain`: a thin adapter that runs
  * `mainWith` under `NodeRuntime.runMain`, listens to the process's signals and
- * carries out what the signal policy (`./signals.ts`) decides — interrupt the
- * main program, arm the exit deadline, exit — and the teardown (the exit code,
- * the failure printed).
+ * to the faults from outside Effect (`./faults.ts`: uncaught exceptions, a
+ * closed stdout) and carries out what the signal policy (`./signals.ts`)
+ * decides — interrupt the main program, arm the exit deadline, exit — and the
+ * teardown (the exit code, the failure printed). What must hold while
+ * JavaScript is blocked (`./watchdog.ts`) it arms as the policy says.
  *
  * @internal
  */
@@ -15,11 +17,15 @@ import * as FiberId from "effect/FiberId"
 import type * as Threading from "../Threading.js"
 import { mainWith } from "./entry.js"
 import { ThreadError } from "./errors.js"
-import { entryInstance, received, receiveSignal } from "./instance.js"
+import * as faults from "./faults.js"
+import { entryInstance, received, receiveSignal, type ThreadingImpl } from "./instance.js"
 import { maxTimerMillis } from "./messages.js"
+import { report } from "./report.js"
 import * as text from "./reportText.js"
+import { StoppingHook } from "./shutdown.js"
 import * as signals from "./signals.js"
 import * as validate from "./validate.js"
+import * as watchdog from "./watchdog.js"
 
 /** The command that installs what `runMain` needs, for this edition. */
 const installHint = "npm install @effect/platform@^0.97 @effect/platform-node@^0.108"
@@ -45,8 +51,8 @@ const entryOf = (adapter: Adapter): signals.Entry => {
   }
 }
 
-/** Carries out what the policy decided for a signal. */
-const carryOut = (decision: signals.Decision): void => {
+/** Carries out what the policy decided for an event (`received`, counted). */
+const carryOut = (decision: signals.Decision, received: signals.Received): void => {
   for (const action of decision.actions) {
     switch (action._tag) {
       case "InterruptMain":
@@ -55,7 +61,7 @@ const carryOut = (decision: signals.Decision): void => {
       case "StartDrain": // never decided without a drainDelay
         break
       case "ArmDeadline":
-        armDeadline(action.millis, decision.code)
+        armDeadline(action.millis, decision.code, received)
         break
       case "Exit":
         process.exit(decision.code)
@@ -64,16 +70,77 @@ const carryOut = (decision: signals.Decision): void => {
 }
 
 /**
- * The bound after the signal that cut the wait: exit, whatever still runs. At
+ * The bound after the event that cut the wait: exit, whatever still runs —
+ * and, should JavaScript be blocked then, the watchdog a little later. At
  * most what a Node timer holds (beyond it, Node fires it at once): the exit
  * then comes earlier, still within the bound.
  */
-const armDeadline = (decided: number, code: number): void => {
-  const millis = Math.min(decided, maxTimerMillis)
+const armDeadline = (decided: number, code: number, received: signals.Received): void => {
+  const millis = Math.min(decided, maxTimerMillis - signals.watchdogMarginMillis)
   setTimeout(() => {
     process.stderr.write(`${text.deadlineFired(Duration.format(Duration.millis(millis)))}\n`)
     process.exit(code)
   }, millis).unref()
+  armWatchdog(millis + signals.watchdogMarginMillis, "the signal", received)
+}
+
+/** The watchdog (`./watchdog.ts`), `millis` after `what`, with the signal the policy says. */
+const armWatchdog = (decided: number, what: string, received: signals.Received): watchdog.Disarm => {
+  const millis = Math.min(decided, maxTimerMillis)
+  const signal = signals.watchdogSignal(received, signals.releasesSignals(received, entryInstance()?.phase))
+  return watchdog.arm(millis, signal, text.watchdogFired(Duration.format(Duration.millis(millis)), what, signal))
+}
+
+/**
+ * Gives the signals back to the operating system for good once the policy
+ * says so, from the second event on (idempotent): before the event is acted
+ * on.
+ */
+const releaseSignals = (received: signals.Received): void => {
+  if (signals.releasesSignals(received, entryInstance()?.phase)) watchdog.releaseSignals(signals.handledSignals)
+}
+
+/**
+ * What the entry does as step (c) of its instance begins (`StoppingHook`):
+ * gives the signals back to the operating system, and, if threads are to be
+ * stopped, arms the watchdog for `daemonGrace` + a margin — the bounds that
+ * hold even if a finalizer blocks JavaScript. When (c) ends, the watchdog is
+ * disarmed and the listeners come back (unless a second event came
+ * meanwhile): after (c), `launch`'s layer is released, and a signal then
+ * cuts the waits of the instances it holds.
+ */
+const onStopping = (self: ThreadingImpl, threads: number): watchdog.Disarm => {
+  if (self !== entryInstance() || !signals.releasesSignals(received(), self.phase)) return noDisarm
+  const restore = watchdog.releaseSignals(signals.handledSignals)
+  const disarm = threads === 0
+    ? noDisarm
+    : armWatchdog(
+      Duration.toMillis(self.options.daemonGrace) + signals.watchdogMarginMillis,
+      "step (c) began",
+      received()
+    )
+  return () => {
+    disarm()
+    if (!signals.releasesSignals(received(), "Done")) restore()
+  }
+}
+
+const noDisarm: watchdog.Disarm = () => {}
+
+/**
+ * Reports a fault from outside Effect on stderr, as the library's other
+ * reports are (`Console.error`): at once, written straight to stderr, if the
+ * process exits now or there is no instance yet.
+ */
+const reportFault = (error: unknown, origin: signals.Fault, decision: signals.Decision): void => {
+  const cause = Cause.die(error)
+  const exits = decision.actions.some((action) => action._tag === "Exit")
+  if (exits || entryInstance() === undefined) {
+    const line = exits ? text.uncaughtExit(origin, decision.code) : text.uncaught(origin, decision.code)
+    process.stderr.write(`${line}\n${Cause.pretty(cause)}\n`)
+  } else {
+    Effect.runFork(report(text.uncaught(origin, decision.code), cause))
+  }
 }
 
 /**
@@ -90,11 +157,23 @@ export const runMain = <A, E>(
   const input = validate.runMain(program, options)
   let adapter: Adapter = { _tag: "Loading" }
   // NodeRuntime.runMain interrupts the root fiber on the first signal and then
-  // stops listening; this listener counts every signal and does what the
-  // policy says.
-  const listener = (signal: signals.Signal) => carryOut(signals.decide(receiveSignal(signal), entryOf(adapter)))
-  process.on("SIGINT", listener)
-  process.on("SIGTERM", listener)
+  // stops listening; this listener counts every signal (and fault) and does
+  // what the policy says.
+  const onEvent = (event: signals.Event, error?: unknown) => {
+    const next = signals.count(received(), event)
+    // First of all: what follows may run the shutdown on, synchronously, up to a hook that blocks JavaScript
+    // (and a signal caught meanwhile would reach no listener once they are removed).
+    releaseSignals(next)
+    const decision = signals.decide(next, entryOf(adapter), event)
+    // a fault is reported before anything it causes
+    if (!signals.isSignal(event)) reportFault(error, event, decision)
+    carryOut(decision, receiveSignal(event))
+  }
+  for (const signal of signals.handledSignals) process.on(signal, onEvent)
+  if (input instanceof ThreadError || input.uncaught === "shutdown") {
+    faults.listenUncaught((error, origin) => onEvent(origin, error))
+  }
+  faults.guardStdio()
 
   // Loaded here, not at the top, so that importing the library does not need
   // @effect/platform-node: only runMain does.
@@ -104,7 +183,7 @@ export const runMain = <A, E>(
     // naming it, before anything runs: exit code 1, the error on stderr.
     const main = input instanceof ThreadError
       ? Effect.die(input)
-      : mainWith(program as Effect.Effect<A, E>, input, true)
+      : Effect.provideService(mainWith(program as Effect.Effect<A, E>, input, true), StoppingHook, onStopping)
     NodeRuntime.runMain(main, {
       disableErrorReporting: true,
       disablePrettyLogger: !(input instanceof ThreadError) && input.disablePrettyLogger,

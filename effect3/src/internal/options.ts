@@ -16,6 +16,7 @@ export interface Options {
   readonly daemonGrace?: Duration.DurationInput | undefined
   readonly mainGrace?: Duration.DurationInput | undefined
   readonly excepthook?: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  readonly excepthookTimeout?: Duration.DurationInput | undefined
 }
 
 /** @internal */
@@ -31,10 +32,15 @@ export interface Resolved {
   /** `undefined` means "wait for the main program's finalizers", as Python does. */
   readonly mainGrace: Duration.Duration | undefined
   readonly excepthook: ((thread: Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>) | undefined
+  /** How long a user's excepthook may run before it is given up. */
+  readonly excepthookTimeout: Duration.Duration
 }
 
 /** @internal */
 export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
+
+/** @internal */
+export const DEFAULT_EXCEPTHOOK_TIMEOUT: Duration.Duration = Duration.seconds(5)
 
 /**
  * The options only the Node entry points have, as the core uses them once
@@ -44,4 +50,6 @@ export const DEFAULT_DAEMON_GRACE: Duration.Duration = Duration.seconds(5)
  */
 export interface ResolvedEntry {
   readonly disablePrettyLogger: boolean
+  /** What an uncaught exception (or unhandled rejection) does: stop as after a signal, or Node's crash. */
+  readonly uncaught: "shutdown" | "crash"
 }

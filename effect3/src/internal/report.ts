@@ -11,11 +11,12 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import type * as Thread from "../Thread.js"
 import type { ThreadingImpl } from "./instance.js"
 import type { Cut } from "./lifecycle.js"
 import * as text from "./reportText.js"
-import { names, type ThreadImpl } from "./thread.js"
+import { currentThread, names, type ThreadImpl } from "./thread.js"
 import { describe } from "./validate.js"
 
 /**
@@ -58,17 +59,15 @@ const callExcepthook = (
   })
 
 /**
- * Reports a thread's failure through its instance's excepthook; a failing
- * (or throwing) hook is itself reported, with the thread's failure (in one
- * write): nothing is lost. Never fails, so a thread's exit stays its own.
- *
- * @internal
+ * Calls `hook` for the failure of `thread`; a failing (or throwing) hook is
+ * itself reported, with the thread's failure (in one write).
  */
-export const reportThreadFailure = (
+const runExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
   thread: ThreadImpl<unknown, unknown>,
   cause: Cause.Cause<unknown>
 ): Effect.Effect<void> =>
-  callExcepthook(thread.instance.options.excepthook ?? defaultExcepthook, thread, cause).pipe(
+  callExcepthook(hook, thread, cause).pipe(
     Effect.catchAllCause((hookCause) =>
       report(
         `${text.exceptionInExcepthook}\n${Cause.pretty(hookCause)}\n${text.exceptionInThread(thread.name)}`,
@@ -76,6 +75,90 @@ export const reportThreadFailure = (
       )
     )
   )
+
+/**
+ * The user's excepthooks still running, by thread, with what gives each up:
+ * the step (c) cut by `daemonGrace` reports the failures of the threads it
+ * leaves behind in their hook (`reportCut`). Whoever takes a thread out of
+ * it gives its hook up; the hook that ends takes itself out.
+ */
+const runningHooks = new WeakMap<ThreadImpl<unknown, unknown>, Effect.Effect<void>>()
+
+/**
+ * A user's excepthook, bounded: it runs in a fiber of its own (forked as a
+ * daemon: the thread's fiber refs, its `Clock`), which the thread waits for —
+ * at most `excepthookTimeout`. A hook still running then is given up:
+ * interrupted (not waited for), with a report that says so and the thread's
+ * failure, in one write. The thread's interruption while it waits (step (c),
+ * `Thread.interrupt`) gives the hook up at once, in the same way — unless the
+ * failure came with the thread's interruption (a daemon whose finalizer died
+ * at step (c)): the hook then has its `excepthookTimeout`, and, if
+ * `daemonGrace` runs out first, the cut's report gives it up
+ * (`runningHooks`). A hook can neither hold the exit open nor hide the
+ * failure it was given.
+ */
+const boundedExcepthook = (
+  hook: (thread: Thread.Thread, cause: Cause.Cause<unknown>) => Effect.Effect<void>,
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const timeout = thread.instance.options.excepthookTimeout
+    // forked where interruption is off (a thread's last step): interruptible again, so that giving up stops them
+    const hookFiber = yield* Effect.forkDaemon(Effect.interruptible(runExcepthook(hook, thread, cause)))
+    const timer = yield* Effect.forkDaemon(Effect.interruptible(Effect.sleep(timeout)))
+    const giveUp = (line: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!runningHooks.delete(thread)) return Effect.void
+        hookFiber.unsafeInterruptAsFork(FiberId.none)
+        return report(`${line}\n${text.exceptionInThread(thread.name)}`, cause)
+      })
+    runningHooks.set(thread, giveUp(text.excepthookStopped))
+    // One callback, resumed by the hook's end or the timer's, whichever comes first: a race would wait for its
+    // loser where interruption is off, and a hook may never yield to interruption.
+    const ended = Effect.async<boolean>((resume) => {
+      timer.addObserver(() => resume(Effect.succeed(false)))
+      hookFiber.addObserver(() => {
+        runningHooks.delete(thread)
+        resume(Effect.succeed(true))
+        timer.unsafeInterruptAsFork(FiberId.none)
+      })
+      return Effect.sync(() => timer.unsafeInterruptAsFork(FiberId.none))
+    })
+    const bounded = Effect.flatMap(
+      ended,
+      (done) => done ? Effect.void : giveUp(text.excepthookTimedOut(Duration.format(timeout)))
+    )
+    return yield* Cause.isInterrupted(cause)
+      ? bounded
+      : Effect.interruptible(bounded).pipe(Effect.onInterrupt(() => giveUp(text.excepthookStopped)))
+  })
+
+/**
+ * Reports a thread's failure through its instance's excepthook; a failing
+ * (or throwing) hook is itself reported, with the thread's failure (in one
+ * write), and a user's hook is bounded (`boundedExcepthook`): nothing is
+ * lost. Never fails, so a thread's exit stays its own.
+ *
+ * @internal
+ */
+export const reportThreadFailure = (
+  thread: ThreadImpl<unknown, unknown>,
+  cause: Cause.Cause<unknown>
+): Effect.Effect<void> => {
+  const hook = thread.instance.options.excepthook
+  return hook === undefined ? defaultExcepthook(thread, cause) : boundedExcepthook(hook, thread, cause)
+}
+
+/**
+ * Gives up the excepthooks the threads `left` behind at exit are still in:
+ * their failures are reported.
+ */
+const giveUpHooks = (left: ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>>): Effect.Effect<void> =>
+  Effect.forEach(left, (fiber) => {
+    const thread = fiber.getFiberRef(currentThread)
+    return (thread === undefined ? undefined : runningHooks.get(thread)) ?? Effect.void
+  }, { discard: true })
 
 // -----------------------------------------------------------------------------
 // The shutdown's reports
@@ -100,7 +183,7 @@ export const reportCut = (
   left: ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>>
 ): Effect.Effect<void> => {
   const options = self.options
-  return warn(
+  const warning = warn(
     by === "signal"
       ? text.signalCutJoin(names(left))
       : by === "shutdownTimeout"
@@ -109,4 +192,5 @@ export const reportCut = (
       ? text.daemonGraceElapsed(Duration.format(options.daemonGrace), names(left))
       : text.mainGraceElapsed(Duration.format(options.mainGrace!))
   )
+  return by === "daemonGrace" ? Effect.andThen(warning, giveUpHooks(left)) : warning
 }

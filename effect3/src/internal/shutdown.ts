@@ -18,6 +18,7 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -189,6 +190,23 @@ const runAtExitHooks = (self: ThreadingImpl): Effect.Effect<Outcome> =>
 // (c) Interrupt the threads left
 // -----------------------------------------------------------------------------
 
+const nothingAfter = (): void => {}
+const noStoppingHook = (): () => void => nothingAfter
+
+/**
+ * What an entry point does as step (c) of an instance begins — synchronously,
+ * before any thread is interrupted, since a finalizer that blocks JavaScript
+ * would leave no later moment — given the instance and how many threads it
+ * stops: it returns what to do once (c) has ended. The Node adapter
+ * (`./node.ts`) provides it (the signals given back to the operating system,
+ * the exit watchdog); by default, nothing.
+ *
+ * @internal
+ */
+export class StoppingHook extends Context.Reference<StoppingHook>()("effect-threading/StoppingHook", {
+  defaultValue: (): (self: ThreadingImpl, threads: number) => () => void => noStoppingHook
+}) {}
+
 /**
  * (c) Interrupt every daemon thread (and any non-daemon still running after
  * (a) was cut short), so their finalizers run; wait at most `daemonGrace`.
@@ -206,6 +224,7 @@ const interruptThreads = (self: ThreadingImpl): Effect.Effect<Outcome> =>
     // From here on the snapshot tells, and a thread that ends has no registry
     // to leave: no work per thread.
     self.state = { _tag: "Stopping", interrupted: threads }
+    const stopped = (yield* StoppingHook)(self, threads.length)
     const grace = self.options.daemonGrace
     const closing = yield* Effect.forkDaemon(
       Effect.all([Fiber.interruptAll(threads), Scope.close(self.registry, Exit.void)], {
@@ -214,7 +233,8 @@ const interruptThreads = (self: ThreadingImpl): Effect.Effect<Outcome> =>
       })
     )
     const finished = yield* Fiber.await(closing).pipe(
-      Effect.timeoutTo({ duration: grace, onSuccess: () => true, onTimeout: () => false })
+      Effect.timeoutTo({ duration: grace, onSuccess: () => true, onTimeout: () => false }),
+      Effect.ensuring(Effect.sync(stopped))
     )
     const left = finished ? [] : self.threadFibers()
     return left.length > 0 ? { _tag: "Cut", by: "daemonGrace", left } : completed

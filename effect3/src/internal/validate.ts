@@ -131,7 +131,8 @@ const InstanceOptions = {
   shutdownTimeout: any,
   daemonGrace: any,
   mainGrace: any,
-  excepthook: field(Predicate.isFunction, messages.expected.excepthook)
+  excepthook: field(Predicate.isFunction, messages.expected.excepthook),
+  excepthookTimeout: any
 }
 const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.expected.layer) }
 /**
@@ -139,7 +140,8 @@ const MainOptions = { ...InstanceOptions, layer: field(Layer.isLayer, messages.e
  * here, its decoding in `nodeOptions`, its type in `options.ts`
  * (`ResolvedEntry`) and `Threading.ts`.
  */
-const NodeOptions = { disablePrettyLogger: boolean }
+const isUncaught = (u: unknown): u is "shutdown" | "crash" => u === "shutdown" || u === "crash"
+const NodeOptions = { disablePrettyLogger: boolean, uncaught: field(isUncaught, messages.expected.uncaught) }
 const RunMainOptions = { ...MainOptions, ...NodeOptions }
 
 const makeSpec = readOptions.spec(MakeOptions)
@@ -241,7 +243,11 @@ const resolve = (options: readOptions.Checked<typeof InstanceOptions>): options_
   const mainGrace = finiteOrForever("mainGrace", options.mainGrace)
   if (mainGrace instanceof ThreadError) return mainGrace
   const excepthook = options.excepthook as options_.Resolved["excepthook"]
-  return { shutdownTimeout, daemonGrace, mainGrace, excepthook }
+  const excepthookTimeout = options.excepthookTimeout === undefined
+    ? options_.DEFAULT_EXCEPTHOOK_TIMEOUT
+    : duration("excepthookTimeout", options.excepthookTimeout, rules.grace)
+  if (excepthookTimeout instanceof ThreadError) return excepthookTimeout
+  return { shutdownTimeout, daemonGrace, mainGrace, excepthook, excepthookTimeout }
 }
 
 /**
@@ -288,7 +294,8 @@ export interface NodeEntry extends Entry, options_.ResolvedEntry {}
 
 /** The Node entry point's own options, decoded and filled in. */
 const nodeOptions = (options: readOptions.Checked<typeof NodeOptions>): options_.ResolvedEntry | ThreadError => ({
-  disablePrettyLogger: options.disablePrettyLogger === true
+  disablePrettyLogger: options.disablePrettyLogger === true,
+  uncaught: options.uncaught ?? "shutdown"
 })
 
 /**

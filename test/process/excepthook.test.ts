@@ -1,0 +1,73 @@
+/**
+ * Issue 19: a custom excepthook that never ends (and cannot be interrupted)
+ * cannot hold the exit open nor hide the failure it was given, under
+ * `Threading.runMain`, against test/fixtures/excepthook-hangs.ts run as a
+ * real Node process: the hook is given up after `excepthookTimeout`, or as
+ * soon as its thread is stopped (by `shutdownTimeout`, or a signal), and
+ * the thread's own failure is printed by the default hook after a line that
+ * says so.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import { endOf, exitCodes, killAll, type Running, startTs } from "./harness.js"
+
+afterEach(killAll)
+
+const fixture = "test/fixtures/excepthook-hangs.ts"
+
+/** Slack for process scheduling on a loaded 2-core machine. */
+const margin = 2_000
+
+/** A line of runMain's pretty logger (`[12:00:00.000] ERROR (#7): message`) with this message. */
+const errorLine = (message: string) =>
+  new RegExp(`^\\[[\\d:.]+\\] ERROR \\(#\\d+\\): ${message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m")
+
+/** The line that gives the hook up, then the job's own failure, as the default hook prints it. */
+const expectGivenUp = (p: Running, line: string) => {
+  const err = p.err()
+  const givenUp = err.search(errorLine(line))
+  const failure = err.search(errorLine("Exception in thread Job:"))
+  expect(givenUp).toBeGreaterThanOrEqual(0)
+  expect(failure).toBeGreaterThan(givenUp)
+  expect(err.slice(failure)).toMatch(/^ {2}JobFailed: the job's own failure$/m)
+  expect(err.slice(failure)).toMatch(/^ {2}thread: Job$/m)
+}
+
+describe("an excepthook that never ends", () => {
+  it("is given up after excepthookTimeout (1 s): the job's failure is printed, the program exits 0", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs(fixture, "timeout")
+    const called = await p.waitFor("hook: called")
+    const ended = await endOf(p)
+    expect(p.out()).toEqual(["job: failing", "hook: called"])
+    expectGivenUp(p, "threading.excepthook did not end within excepthookTimeout (1s); given up:")
+    expect(ended.code).toBe(0)
+    expect(ended.at - called.at).toBeGreaterThanOrEqual(900)
+    expect(ended.at - called.at).toBeLessThan(1_000 + margin)
+  })
+
+  it("is given up when shutdownTimeout stops its thread (excepthookTimeout: 1 hour): the failure is printed", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs(fixture, "shutdownTimeout")
+    const called = await p.waitFor("hook: called")
+    const ended = await endOf(p)
+    expect(p.err()).toMatch(/shutdownTimeout \(1s\) elapsed; interrupting non-daemon threads still running: Job$/m)
+    expectGivenUp(p, "threading.excepthook was still running when its thread was stopped; given up:")
+    expect(ended.code).toBe(0)
+    expect(ended.at - called.at).toBeLessThan(1_000 + margin)
+  })
+
+  it("is given up when a signal stops its thread (excepthookTimeout: 1 hour): the failure is printed", {
+    timeout: 30_000
+  }, async () => {
+    const p = startTs(fixture, "signal")
+    await p.waitFor("hook: called")
+    const sent = p.kill("SIGTERM")
+    const ended = await endOf(p)
+    expect(p.err()).toMatch(/Stopping 1 non-daemon thread\.\.\.$/m)
+    expectGivenUp(p, "threading.excepthook was still running when its thread was stopped; given up:")
+    expect(ended.code).toBe(exitCodes.SIGTERM)
+    expect(ended.at - sent).toBeLessThan(margin)
+  })
+})
