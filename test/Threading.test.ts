@@ -539,6 +539,44 @@ describe("excepthook", () => {
       expect(logger.entries[0]!.cause).toMatch(/^Error: disk full/)
     }))
 
+  describe("a thread whose step returns no Effect (Effect 4 ends its fiber without its last step)", () => {
+    const broken = Effect.flatMap(Effect.void, () => undefined as unknown as Effect.Effect<void>)
+
+    it.effect("a non-daemon one is reported and does not hold the exit", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { exit } = yield* runVirtual(
+          Threading.main(Effect.gen(function*() {
+            const t = yield* Thread.spawn(broken, { name: "broken" })
+            yield* Thread.join(t)
+            return "main result"
+          })).pipe(logger.withLogger)
+        )
+        expect(exit).toEqual(Exit.succeed("main result"))
+        expect(logger.entries).toHaveLength(1)
+        expect(logger.entries[0]).toMatchObject({
+          level: "Error",
+          message: "Exception in thread broken:",
+          annotations: { thread: "broken" }
+        })
+        expect(logger.entries[0]!.cause).toMatch(/Fiber\.runLoop: Not a valid effect: undefined/)
+      }))
+
+    it.effect("a daemon one is no longer listed, and is reported at the latest when the shutdown begins", () =>
+      Effect.gen(function*() {
+        const logger = makeTestLogger()
+        const { exit } = yield* runVirtual(
+          Threading.main(Effect.gen(function*() {
+            yield* Thread.daemon(broken, { name: "broken-daemon" })
+            yield* Effect.sleep("1 second")
+            return (yield* Threading.enumerate).map((t) => t.name)
+          })).pipe(logger.withLogger)
+        )
+        expect(exit).toEqual(Exit.succeed(["MainThread"]))
+        expect(logger.messages()).toEqual(["Exception in thread broken-daemon:"])
+      }))
+  })
+
   it.effect("a custom hook sees failing and dying threads, not interrupted ones", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []

@@ -173,4 +173,23 @@ describe("upstream effect 4.1.0", () => {
     }
     expect(delays).toEqual([max])
   })
+
+  it.effect("upstream effect 4.1.0: a step that returns no Effect ends the fiber at once, skipping its finalizers", () =>
+    // Fiber.runLoop returns `exitDie("Fiber.runLoop: Not a valid effect: ...")`
+    // without unwinding the fiber's stack: `ensuring` and `onExit` frames do
+    // not run (Effect 3 runs them). A thread's last step is such a frame, so
+    // the shutdown ends such threads itself (`endIfLost` in
+    // src/internal/threadFiber.ts).
+    Effect.gen(function*() {
+      const ran: Array<string> = []
+      const fiber = Effect.runFork(
+        Effect.flatMap(Effect.void, () => undefined as unknown as Effect.Effect<void>).pipe(
+          Effect.ensuring(Effect.sync(() => void ran.push("ensuring"))),
+          Effect.onExit(() => Effect.sync(() => void ran.push("onExit")))
+        )
+      )
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toMatch(/Fiber\.runLoop: Not a valid effect: undefined/)
+      expect(ran).toEqual([])
+    }))
 })

@@ -36,10 +36,13 @@ export const tag: Context.Service<Threading.Threading, Threading.Threading> = Co
 // State
 // -----------------------------------------------------------------------------
 
-/** The fibers of the live threads, in start order: a thread enters its set as it starts and leaves it as it ends. */
+/**
+ * The live threads by their fibers, in start order: a thread enters its map
+ * as it starts and leaves it as it ends (`./threadFiber.ts`).
+ */
 export interface Live {
-  readonly nonDaemons: Set<Fiber.Fiber<unknown, unknown>>
-  readonly daemons: Set<Fiber.Fiber<unknown, unknown>>
+  readonly nonDaemons: Map<Fiber.Fiber<unknown, unknown>, ThreadImpl<unknown, unknown>>
+  readonly daemons: Map<Fiber.Fiber<unknown, unknown>, ThreadImpl<unknown, unknown>>
 }
 
 /** An `atExit` hook, with the services it was registered with. */
@@ -116,7 +119,7 @@ export class ThreadingImpl implements Threading.Threading {
     readonly resources: Scope.Closeable,
     skipJoin: Deferred.Deferred<void>
   ) {
-    this.state = { _tag: "Running", live: { nonDaemons: new Set(), daemons: new Set() }, hooks: [], skipJoin }
+    this.state = { _tag: "Running", live: { nonDaemons: new Map(), daemons: new Map() }, hooks: [], skipJoin }
   }
   get phase(): Phase {
     return this.state._tag
@@ -152,7 +155,8 @@ export class ThreadingImpl implements Threading.Threading {
       case "Done":
         return state.leftBehind.filter(isRunning)
       default:
-        return [...state.live.nonDaemons, ...state.live.daemons]
+        // (a fiber Effect 4 ended without its last step is in the registry until the shutdown reports it)
+        return [...state.live.nonDaemons.keys(), ...state.live.daemons.keys()].filter(isRunning)
     }
   }
   /** How many non-daemon and daemon threads are registered, and hooks waiting (for the shutdown's span attributes). */

@@ -26,13 +26,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
-import { processState, type ThreadingImpl } from "./instance.js"
+import { type Live, processState, type ThreadingImpl } from "./instance.js"
 import { type Cut, type StepName, stepNames } from "./lifecycle.js"
 import * as observability from "./observability.js"
 import { reportCut, shutdownReport, warn } from "./report.js"
 import * as text from "./reportText.js"
 import { names } from "./thread.js"
-import { awaitAsMain } from "./threadFiber.js"
+import { awaitAsMain, endIfLost, endLost } from "./threadFiber.js"
 
 /**
  * How a step (or the wait for the main program's finalizers) ended.
@@ -137,10 +137,13 @@ export const stopMain = (self: ThreadingImpl, fiber: Fiber.Fiber<unknown, unknow
  * Waits until no non-daemon thread is left, including those started while
  * waiting (as `FiberSet.awaitEmpty` does).
  */
-const awaitNonDaemons = (nonDaemons: Set<Fiber.Fiber<unknown, unknown>>): Effect.Effect<void> =>
+const awaitNonDaemons = (nonDaemons: Live["nonDaemons"]): Effect.Effect<void> =>
   Effect.whileLoop({
     while: () => nonDaemons.size > 0,
-    body: () => Fiber.await(nonDaemons.values().next().value!),
+    body: () => {
+      const fiber = nonDaemons.keys().next().value!
+      return Effect.andThen(Fiber.await(fiber), endIfLost(nonDaemons, fiber))
+    },
     step: () => {}
   })
 
@@ -159,7 +162,7 @@ const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<Outcome> =>
     if (running._tag !== "Running") return Effect.succeed(completed)
     self.state = { ...running, _tag: "Joining" }
     const { live, skipJoin } = running
-    const waiting = Array.from(live.nonDaemons)
+    const waiting = Array.from(live.nonDaemons.keys())
     // A signal started the shutdown (it came before step (a)), and has not cut the wait already.
     const announce = waiting.length > 0 && processState.signals > 0 && !Deferred.isDoneUnsafe(skipJoin)
       ? warn(self, text.waiting(waiting.length, names(waiting), processState.firstSignal), waiting)
@@ -172,7 +175,7 @@ const joinNonDaemonThreads = (self: ThreadingImpl): Effect.Effect<Outcome> =>
     return Effect.andThen(announce, Effect.raceFirst(bounded, Effect.as(Deferred.await(skipJoin), "signal" as const)))
       .pipe(
         Effect.map((ended): Outcome => {
-          const left = Array.from(live.nonDaemons)
+          const left = Array.from(live.nonDaemons.keys())
           return ended === "joined" || left.length === 0 ? completed : { _tag: "Cut", by: ended, left }
         })
       )
@@ -234,7 +237,8 @@ const noStoppingHook = (): () => void => nothingAfter
 const interruptThreads = (self: ThreadingImpl): Effect.Effect<Outcome> =>
   Effect.gen(function*() {
     const live = self.live()
-    const threads = live === undefined ? [] : [...live.daemons, ...live.nonDaemons]
+    if (live !== undefined) yield* Effect.andThen(endLost(live.daemons), endLost(live.nonDaemons))
+    const threads = live === undefined ? [] : [...live.daemons.keys(), ...live.nonDaemons.keys()]
     // From here on the snapshot tells (as a closed `FiberSet` iterates as
     // empty), and a thread that ends has no registry to leave: no work per thread.
     self.state = { _tag: "Stopping", interrupted: threads }

@@ -252,5 +252,57 @@ export const startFiber = <A, E>(
 ): void => {
   const fiber = forkThreadNow(thread, thread.context, threadFiberBody(thread, starter))
   observability.threadStarted(thread)
-  ;(thread.daemon ? live.daemons : live.nonDaemons).add(fiber as Fiber.Fiber<unknown, unknown>)
+  ;(thread.daemon ? live.daemons : live.nonDaemons).set(
+    fiber as Fiber.Fiber<unknown, unknown>,
+    thread as ThreadImpl<unknown, unknown>
+  )
 }
+
+// -----------------------------------------------------------------------------
+// A thread whose last step never ran
+// -----------------------------------------------------------------------------
+
+/**
+ * Ends the thread of `fiber` if its fiber has ended without its last step:
+ * out of the registry `threads`, and its failure reported through the
+ * excepthook. Effect 4.1's run loop ends a fiber at once, skipping its
+ * finalizers and `onExit` frames, when a step returns something that is not
+ * an Effect (`Effect.flatMap(() => undefined)`: `Fiber.runLoop: Not a valid
+ * effect: undefined`; pinned by test/upstream.test.ts), so such a thread
+ * would otherwise stay registered forever — the wait for the non-daemon
+ * threads would never end — and its failure would go unreported. The
+ * shutdown looks for it where it waits (step (a)) and before it interrupts
+ * (step (c)): no cost on a thread's own path.
+ *
+ * @internal
+ */
+export const endIfLost = (
+  threads: Map<Fiber.Fiber<unknown, unknown>, ThreadImpl<unknown, unknown>>,
+  fiber: Fiber.Fiber<unknown, unknown>
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const thread = threads.get(fiber)
+    const exit = fiber.pollUnsafe()
+    if (thread === undefined || exit === undefined) return Effect.void
+    threads.delete(fiber)
+    observability.threadEnded(thread)
+    return Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
+      ? reportThreadFailure(thread, exit.cause)
+      : Effect.void
+  })
+
+/**
+ * `endIfLost` for every thread of `threads`.
+ *
+ * @internal
+ */
+export const endLost = (
+  threads: Map<Fiber.Fiber<unknown, unknown>, ThreadImpl<unknown, unknown>>
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    let lost: Array<Fiber.Fiber<unknown, unknown>> | undefined
+    for (const fiber of threads.keys()) if (fiber.pollUnsafe() !== undefined) (lost ??= []).push(fiber)
+    return lost === undefined
+      ? Effect.void
+      : Effect.forEach(lost, (fiber) => endIfLost(threads, fiber), { discard: true })
+  })
