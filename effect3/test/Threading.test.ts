@@ -495,6 +495,25 @@ describe("excepthook", () => {
       expect(err[0]).toMatch(/^Exception in thread writer:\nError: disk full/)
     }))
 
+  it.effect("a thread whose step returns no Effect is reported, its finalizer runs, it holds nothing open", () =>
+    // Conformance with the Effect 4 edition, where Effect 4.1's run loop skips the thread's last step in this case.
+    Effect.gen(function*() {
+      const { console, err } = makeTestConsole()
+      const { record, labels } = makeEvents()
+      const broken = Effect.flatMap(Effect.void, () => undefined as unknown as Effect.Effect<void>)
+      const { exit } = yield* runVirtual(
+        Threading.main(Effect.gen(function*() {
+          const t = yield* Thread.spawn(Effect.ensuring(broken, record("finalizer")), { name: "broken" })
+          yield* Thread.join(t)
+          return (yield* Threading.enumerate).map((thread) => thread.name)
+        })).pipe(Effect.withConsole(console))
+      )
+      expect(exit).toEqual(Exit.succeed(["MainThread"]))
+      expect(labels()).toEqual(["finalizer"])
+      expect(err).toHaveLength(1)
+      expect(err[0]).toMatch(/^Exception in thread broken:\n.*Not a valid effect: undefined/)
+    }))
+
   it.effect("a custom hook sees failing and dying threads, not interrupted ones", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
